@@ -1,0 +1,15 @@
+"""BagIt 1.0 (RFC 8493), written and checked by us.
+
+One idea per module:
+
+- :mod:`.paths`     percent-encoding of manifest paths; safe-path checks
+- :mod:`.manifest`  hashing (one read, many algorithms); manifest lines
+- :mod:`.tagfile`   ``bagit.txt`` and ``bag-info.txt``
+- :mod:`.tree`      what is on disk in a bag, links not followed
+- :mod:`.writer`    write a new bag into an empty folder, durably
+- :mod:`.validator` check one bag, collecting every problem
+- :mod:`.archive`   package names, listing, and the archive lock
+
+We do not use bagit-python to write: it writes BagIt 0.97 and does not
+percent-encode ``%`` in manifest paths. Tests use it to cross-check.
+"""

@@ -1,0 +1,131 @@
+"""Checksums and manifest files.
+
+Every file is read once, in 1 MiB chunks, feeding all the algorithms it is
+checked with. Manifests are written sorted by path, one ``<hex>  <path>``
+line each, LF endings, UTF-8, paths percent-encoded (see :mod:`.paths`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Mapping
+
+from .paths import decode_path, encode_path
+
+CHUNK_SIZE = 1 << 20
+
+#: Algorithms we write, strongest last; every bag we make has both manifests.
+WRITTEN_ALGORITHMS: tuple[str, ...] = ("sha256", "sha512")
+
+#: Algorithms we can check, with the length of their hex digest. md5 and
+#: sha1 are read for old bags only (RFC 8493 §2.4); we never write them.
+HEX_LENGTHS: Mapping[str, int] = {
+    "md5": 32,
+    "sha1": 40,
+    "sha224": 56,
+    "sha256": 64,
+    "sha384": 96,
+    "sha512": 128,
+}
+
+_LINE = re.compile(r"([^ \t]+)[ \t]+(.*)", re.DOTALL)
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """Size and hex digests (lower case) of one file's bytes."""
+
+    size: int
+    digests: Mapping[str, str]
+
+
+def hash_stream(
+    stream: BinaryIO,
+    algorithms: Iterable[str],
+    sink: Callable[[bytes], object] | None = None,
+) -> FileDigest:
+    """Read *stream* to the end once, hashing with every algorithm.
+
+    *sink*, if given, receives each chunk too (to copy while hashing).
+    """
+    hashers = {alg: hashlib.new(alg) for alg in sorted(set(algorithms))}
+    size = 0
+    while chunk := stream.read(CHUNK_SIZE):
+        size += len(chunk)
+        for hasher in hashers.values():
+            hasher.update(chunk)
+        if sink is not None:
+            sink(chunk)
+    return FileDigest(size, {alg: h.hexdigest() for alg, h in hashers.items()})
+
+
+def hash_file(path: Path, algorithms: Iterable[str]) -> FileDigest:
+    """Hash one file (not following a final symlink would be the caller's job)."""
+    with open(path, "rb") as stream:
+        return hash_stream(stream, algorithms)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def format_manifest(entries: Mapping[str, str]) -> bytes:
+    """Manifest file bytes for *entries* (path → hex digest), sorted by path."""
+    lines = [f"{entries[path]}  {encode_path(path)}\n" for path in sorted(entries)]
+    return "".join(lines).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ParsedManifest:
+    """A manifest as read: entries (decoded path → lower-case hex) and the
+    lines that could not be used, as ``(line number, reason)``."""
+
+    entries: Mapping[str, str]
+    errors: tuple[tuple[int, str], ...]
+
+
+def parse_manifest(data: bytes, algorithm: str) -> ParsedManifest:
+    """Parse manifest bytes strictly: every line must be ``<hex> <path>``."""
+    errors: list[tuple[int, str]] = []
+    entries: dict[str, str] = {}
+    if data.startswith(b"\xef\xbb\xbf"):
+        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ParsedManifest({}, ((0, f"not UTF-8 text (bad byte at offset {exc.start})"),))
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the final line break ends the last line
+    expected_length = HEX_LENGTHS.get(algorithm)
+    for number, line in enumerate(lines, start=1):
+        match = _LINE.fullmatch(line)
+        if not match or not match.group(2):
+            errors.append((number, f"expected '<checksum> <path>', found {line!r}"))
+            continue
+        digest, path = match.group(1), decode_path(match.group(2))
+        if not _HEX.fullmatch(digest) or (
+            expected_length is not None and len(digest) != expected_length
+        ):
+            errors.append((number, f"{digest!r} is not a {algorithm} checksum"))
+            continue
+        if path in entries:
+            errors.append((number, f"{path!r} is listed more than once"))
+            continue
+        entries[path] = digest.lower()
+    return ParsedManifest(entries, tuple(errors))
+
+
+def manifest_algorithm(file_name: str, prefix: str) -> str | None:
+    """``sha256`` for ``manifest-sha256.txt`` (with prefix ``manifest-``)."""
+    if file_name.startswith(prefix) and file_name.endswith(".txt"):
+        alg = file_name[len(prefix):-len(".txt")]
+        return alg or None
+    return None
+

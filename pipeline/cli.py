@@ -1,0 +1,279 @@
+"""Command line: parse, call the stages, print. No stage logic lives here.
+
+Exit codes (also in README.md):
+  0  success (including "nothing changed")
+  1  problems found in statements, PDFs or packages (each is printed)
+  2  bad usage (unknown option, missing folder)
+  3  the machine lacks something the pipeline needs (fonts, pdftotext)
+  4  the archive cannot be written or read safely
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+from . import SOFTWARE_AGENT, __version__
+from .errors import ArchiveError, EnvironmentProblem, PipelineError, ProblemsFound
+from .records import Problem, RenderedStatement, Statement, StageReport
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_ARCHIVE = 0, 1, 2, 3, 4
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Run:
+    """What one command did, for the human and the JSON report."""
+
+    args: argparse.Namespace
+    out: TextIO
+    err: TextIO
+    reports: list[StageReport] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, text: str) -> None:
+        if not self.args.json:
+            print(text, file=self.out)
+
+    def progress(self, text: str) -> None:
+        if not self.args.quiet:
+            print(text, file=self.err, flush=True)
+
+    def stage(self, report: StageReport) -> StageReport:
+        self.reports.append(report)
+        for problem in report.problems:
+            self.say(str(problem))
+        errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
+        self.say(f"{report.stage}: {len(report.items)} item(s), {errors} error(s), {warnings} warning(s)")
+        if not report.ok:
+            raise ProblemsFound(f"{report.stage} found {errors} error(s); nothing was archived", report.errors)
+        return report
+
+
+def bagging_date(args: argparse.Namespace) -> dt.date:
+    """Today in UTC, or SOURCE_DATE_EPOCH's date, or --date: the CLI owns the clock."""
+    if args.date:
+        return args.date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _render_config(args: argparse.Namespace):
+    from .render import RenderConfig
+
+    return RenderConfig(
+        templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
+        variant=args.variant, uncompressed=args.uncompressed,
+    )
+
+
+def _pdf_dir(args: argparse.Namespace) -> Path:
+    return args.build_dir / "pdf"
+
+
+# -- stages as the CLI composes them ------------------------------------------
+
+def run_validate(run: Run) -> list[Statement]:
+    from .validate import validate_statements
+
+    if not run.args.statements.is_dir():
+        raise UsageProblem(f"{run.args.statements}: no such folder of statements")
+    statements, report = validate_statements(run.args.statements, run.args.schema)
+    run.stage(report)
+    return statements
+
+
+def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
+    from .render import render_statements
+
+    total = len(statements)
+
+    def progress(index: int, statement: Statement, what: str) -> None:
+        run.progress(f"[{index}/{total}] {what}: {statement.identifier}")
+
+    rendered, report = render_statements(
+        statements, _pdf_dir(run.args), _render_config(run.args), force=run.args.force, progress=progress,
+    )
+    run.stage(report)
+    return rendered
+
+
+def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
+    """The PDFs already rendered for exactly these inputs; stale ones are errors."""
+    from .render import Renderer, load_rendered
+
+    renderer = Renderer(_render_config(run.args))
+    rendered, problems = [], []
+    for statement in statements:
+        found = load_rendered(statement, _pdf_dir(run.args), renderer.key(statement))
+        if found is None:
+            problems.append(Problem("P001", str(_pdf_dir(run.args) / f"{statement.identifier}.pdf"), "",
+                                    "missing or stale (its statement, templates, fonts or options changed): "
+                                    "run `make render` first"))
+        else:
+            rendered.append(found)
+    run.stage(StageReport("rendered", tuple(problems), tuple({"identifier": r.statement.identifier} for r in rendered)))
+    return rendered
+
+
+def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
+    from .check_pdf import check_pdfs
+
+    run.progress(f"checking {len(rendered)} PDF(s)")
+    run.stage(check_pdfs(rendered))
+
+
+def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
+    from .package import package_statements
+
+    outcome = package_statements(
+        rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
+    )
+    run.extra["package"] = {
+        "name": outcome.name, "path": str(outcome.path), "version": outcome.version,
+        "created": outcome.created, "message": outcome.message, "statements": outcome.statements,
+    }
+    run.say(outcome.message)
+
+
+def run_verify(run: Run) -> None:
+    from .verify import verification_report, verify_archive
+
+    result = verify_archive(run.args.archive)
+    for package in result.packages:
+        run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
+                f"({package.files_checked} files, {package.bytes_checked} bytes checked)")
+    if not result.packages:
+        run.say(f"no packages under {run.args.archive}")
+    run.stage(verification_report(result))
+
+
+# -- commands -------------------------------------------------------------------
+
+def cmd_validate(run: Run) -> None:
+    run_validate(run)
+
+
+def cmd_render(run: Run) -> None:
+    run_render(run, run_validate(run))
+
+
+def cmd_check(run: Run) -> None:
+    run_check(run, run_load_rendered(run, run_validate(run)))
+
+
+def cmd_package(run: Run) -> None:
+    rendered = run_load_rendered(run, run_validate(run))
+    run_check(run, rendered)
+    run_package(run, rendered)
+
+
+def cmd_build(run: Run) -> None:
+    rendered = run_render(run, run_validate(run))
+    run_check(run, rendered)
+    run_package(run, rendered)
+
+
+def cmd_verify(run: Run) -> None:
+    run_verify(run)
+
+
+class UsageProblem(PipelineError):
+    """Bad usage: exit 2."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .render.pdf import DEFAULT_VARIANT, VARIANTS
+
+    parser = argparse.ArgumentParser(
+        prog="statement-archive",
+        description="Validate official statements, render them to PDF/A, check the PDFs, "
+                    "bundle them into dated, versioned BagIt packages, and verify the archive.",
+        epilog="Exit codes: 0 success; 1 problems found; 2 bad usage; 3 missing system "
+               "requirement; 4 archive not writable/readable.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print a machine-readable JSON report on stdout instead of text")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+    common.add_argument("--archive", type=Path, default=Path("archive"), help="archive folder (default: archive)")
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("--statements", type=Path, default=Path("statements"), help="folder of statements (default: statements)")
+    inputs.add_argument("--schema", type=Path, default=PROJECT_DIR / "schemas" / "statement.schema.json", help="statement JSON Schema")
+    rendering = argparse.ArgumentParser(add_help=False)
+    rendering.add_argument("--build-dir", type=Path, default=Path("build"), help="working folder for rendered PDFs (default: build)")
+    rendering.add_argument("--templates", type=Path, default=PROJECT_DIR / "templates", help="templates folder")
+    rendering.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")
+    rendering.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT, help=f"PDF/A variant (default: {DEFAULT_VARIANT})")
+    rendering.add_argument("--uncompressed", action="store_true", help="write uncompressed PDFs (for inspection)")
+    rendering.add_argument("--force", action="store_true", help="render again even when inputs are unchanged")
+    packaging = argparse.ArgumentParser(add_help=False)
+    packaging.add_argument("--date", type=_date, help="Bagging-Date and package date (default: today in UTC, or SOURCE_DATE_EPOCH)")
+
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, parents, help_text in (
+        ("validate", cmd_validate, [common, inputs], "check every statement's metadata and body; report every error"),
+        ("render", cmd_render, [common, inputs, rendering], "render statements to PDF/A in the build folder"),
+        ("check", cmd_check, [common, inputs, rendering], "read the rendered PDFs back and prove them"),
+        ("package", cmd_package, [common, inputs, rendering, packaging], "bundle checked PDFs into a new archive package if anything changed"),
+        ("build", cmd_build, [common, inputs, rendering, packaging], "validate, render, check and package"),
+        ("verify", cmd_verify, [common], "verify every package in the archive (checksums, completeness, version chain)"),
+    ):
+        sub = commands.add_parser(name, parents=parents, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _exit_code(exc: PipelineError) -> int:
+    if isinstance(exc, UsageProblem):
+        return EXIT_USAGE
+    if isinstance(exc, EnvironmentProblem):
+        return EXIT_ENVIRONMENT
+    if isinstance(exc, ArchiveError):
+        return EXIT_ARCHIVE
+    return EXIT_PROBLEMS
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) and EXIT_USAGE
+    run = Run(args, out, err)
+    code, message = EXIT_OK, None
+    try:
+        args.handler(run)
+    except PipelineError as exc:
+        code = _exit_code(exc)
+        message = f"{type(exc).__name__}: {exc}"
+        print(message, file=err)
+    if args.json:
+        report = {
+            "command": args.command, "ok": code == EXIT_OK, "exit_code": code, "error": message,
+            "software": SOFTWARE_AGENT, "stages": [r.as_dict() for r in run.reports], **run.extra,
+        }
+        json.dump(report, out, indent=2, sort_keys=True, ensure_ascii=False)
+        out.write("\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

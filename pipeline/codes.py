@@ -1,0 +1,68 @@
+"""One table of problem codes: code → (severity, short title).
+
+Letters by stage: V validate, R render, C check, P package, B BagIt verify.
+Messages are written where the problem is found; this table names each code
+once, so tests and documentation can refer to codes rather than wording.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+CODES: Mapping[str, tuple[str, str]] = {
+    # --- validate -------------------------------------------------------
+    "V001": ("error", "metadata file is not valid JSON"),
+    "V002": ("error", "metadata does not match the statement schema"),
+    "V003": ("error", "unknown field in metadata"),
+    "V004": ("error", "missing required field"),
+    "V005": ("error", "impossible date"),
+    "V006": ("error", "malformed BCP 47 language tag"),
+    "V007": ("error", "identifier used by more than one statement"),
+    "V008": ("error", "body file missing"),
+    "V009": ("error", "body file not decodable as UTF-8"),
+    "V010": ("error", "more than one body file for one statement"),
+    "V011": ("error", "identifier does not match the metadata file name"),
+    "V012": ("error", "identifier unsafe as a file name"),
+    "V013": ("error", "body file is empty"),
+    "V014": ("error", "statements folder has no statements"),
+    "V015": ("error", "body contains control characters"),
+    # --- render ---------------------------------------------------------
+    "R001": ("error", "character not covered by any bundled font"),
+    "R002": ("error", "renderer tried to fetch a resource"),
+    "R003": ("error", "WeasyPrint reported a problem"),
+    "R004": ("error", "bundled fonts missing or altered"),
+    # --- check ----------------------------------------------------------
+    "C001": ("error", "PDF cannot be read"),
+    "C002": ("error", "PDF/A identification does not match the variant"),
+    "C003": ("error", "XMP metadata does not match the record"),
+    "C004": ("error", "associated file missing or altered"),
+    "C005": ("error", "font not embedded"),
+    "C006": ("error", ".notdef glyph used"),
+    "C007": ("error", "text of the PDF does not contain the body text"),
+    "C008": ("error", "document language not set"),
+    "C009": ("error", "associated file listed more than once in /AF"),
+    # --- package --------------------------------------------------------
+    "P001": ("error", "file missing or changed since rendering"),
+    "P002": ("error", "archive folder cannot be written"),
+    "P003": ("error", "statement cannot be placed in the package (unsafe or duplicate name)"),
+    # --- verify (BagIt, RFC 8493) ---------------------------------------
+    "B001": ("error", "bagit.txt missing or malformed"),
+    "B002": ("error", "payload file missing"),
+    "B003": ("error", "payload file not listed in a manifest"),
+    "B004": ("error", "checksum mismatch"),
+    "B005": ("error", "Payload-Oxum does not match the payload"),
+    "B006": ("error", "tag manifest missing, malformed or mismatched"),
+    "B007": ("error", "unsafe path (absolute, '..', or symlink)"),
+    "B008": ("error", "manifest line malformed"),
+    "B009": ("error", "version chain broken"),
+    "B010": ("error", "bag-info.txt missing or malformed"),
+    "B011": ("error", "no manifest, or unsupported algorithm"),
+    "B012": ("error", "fetch.txt present (bag not complete)"),
+    "B013": ("warning", "left over from an interrupted build in .incoming/"),
+    "B014": ("warning", "entry in the archive folder is not a package"),
+    "B015": ("error", "file or folder cannot be read"),
+}
+
+
+def title(code: str) -> str:
+    return CODES[code][1]

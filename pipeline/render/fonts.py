@@ -1,0 +1,147 @@
+"""The pinned font set: digests, a confined fontconfig, and coverage.
+
+Output must not depend on the host's fonts, so WeasyPrint is given a
+fontconfig configuration whose only font directory is the project's
+``fonts/``. Each file there must match the SHA-256 in ``fonts/fonts.lock``.
+Because a glyph that no font covers is drawn as ``.notdef`` (invalid in
+PDF/A), text is checked against the union of the fonts' character maps
+before rendering, so the error can name the statement and the code point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from xml.sax.saxutils import escape
+
+from fontTools.ttLib import TTCollection, TTFont
+
+from ..errors import EnvironmentProblem
+
+LOCK_NAME = "fonts.lock"
+
+
+@dataclass(frozen=True)
+class PinnedFont:
+    name: str
+    sha256: str
+    package: str
+    version: str
+
+
+def read_lock(fonts_dir: Path) -> tuple[PinnedFont, ...]:
+    lock = fonts_dir / LOCK_NAME
+    try:
+        lines = lock.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise EnvironmentProblem(f"{lock}: font lock file missing") from None
+    fonts = []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            name, digest, package, version, _ = line.split("\t")
+            fonts.append(PinnedFont(name, digest, package, version))
+    return tuple(fonts)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_fonts(fonts_dir: Path) -> tuple[PinnedFont, ...]:
+    """Check every pinned font is present with its pinned bytes."""
+    pinned = read_lock(fonts_dir)
+    wrong = []
+    for font in pinned:
+        path = fonts_dir / font.name
+        if not path.is_file():
+            wrong.append(f"{path} is missing")
+        elif _sha256(path) != font.sha256:
+            wrong.append(f"{path} differs from its pinned SHA-256 {font.sha256}")
+    if wrong:
+        raise EnvironmentProblem(
+            "pinned fonts not installed: " + "; ".join(wrong) + " (run `make fonts`)"
+        )
+    return pinned
+
+
+def _is_ignorable(char: str) -> bool:
+    # Whitespace and format characters (soft hyphen, bidi marks, joiners,
+    # BOM) are handled by the shaper without a glyph, so need no coverage.
+    return char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")
+
+
+class FontSet:
+    """The pinned fonts of one project, loaded once per process."""
+
+    def __init__(self, fonts_dir: Path):
+        self.fonts_dir = fonts_dir.resolve()
+        self.pinned = verify_fonts(self.fonts_dir)
+        self.fingerprint = hashlib.sha256(
+            "".join(f"{f.name}:{f.sha256}\n" for f in self.pinned).encode()
+        ).hexdigest()
+        self._covered: frozenset[int] | None = None  # loaded on first use: ~2 s for CJK
+
+    def _load_coverage(self) -> frozenset[int]:
+        covered: set[int] = set()
+        for font in self.pinned:
+            path = self.fonts_dir / font.name
+            if path.suffix.lower() in (".ttc", ".otc"):
+                with TTCollection(str(path), lazy=True) as collection:
+                    for face in collection.fonts:
+                        covered.update(face.getBestCmap() or {})
+            else:
+                with TTFont(str(path), lazy=True) as face:
+                    covered.update(face.getBestCmap() or {})
+        return frozenset(covered)
+
+    def uncovered(self, text: str) -> list[str]:
+        """Characters of ``text`` that no pinned font has a glyph for, in order."""
+        if self._covered is None:
+            self._covered = self._load_coverage()
+        seen: dict[str, None] = {}
+        for char in text:
+            if ord(char) not in self._covered and not _is_ignorable(char):
+                seen.setdefault(char, None)
+        return list(seen)
+
+    def fontconfig_xml(self, cache_dir: Path) -> str:
+        return (
+            '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+            "<fontconfig>\n"
+            f"  <dir>{escape(str(self.fonts_dir))}</dir>\n"
+            f"  <cachedir>{escape(str(cache_dir))}</cachedir>\n"
+            "</fontconfig>\n"
+        )
+
+
+@contextmanager
+def confined_fontconfig(font_set: FontSet, work_dir: Path) -> Iterator[None]:
+    """Point fontconfig at the pinned fonts only, while the block runs.
+
+    WeasyPrint's ``FontConfiguration()`` loads a fresh fontconfig
+    configuration from ``FONTCONFIG_FILE``; the variable is set just for
+    that moment and restored, so nothing else in the process is affected.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config = work_dir / "fonts.conf"
+    xml = font_set.fontconfig_xml(work_dir / "fontconfig-cache")
+    if not config.exists() or config.read_text(encoding="utf-8") != xml:
+        config.write_text(xml, encoding="utf-8")
+    previous = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(config)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = previous

@@ -1,0 +1,160 @@
+"""The whole pipeline through its CLI, on a temporary copy of statements/.
+
+Real renders, real files, real bags; LoC's bagit-python cross-checks them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import bagit
+import pytest
+
+from pipeline.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def manifest(package: Path) -> dict[str, str]:
+    lines = (package / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+    return {path: digest for digest, path in (line.split(maxsplit=1) for line in lines)}
+
+
+def packages(archive: Path) -> list[Path]:
+    return sorted(p for p in archive.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+@pytest.fixture()
+def dirs(tmp_path, corpus_copy):
+    return {"statements": corpus_copy, "archive": tmp_path / "archive", "build": tmp_path / "build"}
+
+
+def build(dirs, *extra: str, date: str = "2026-11-28") -> tuple[int, dict, str]:
+    code, out, err = run(
+        "build", "--statements", str(dirs["statements"]), "--archive", str(dirs["archive"]),
+        "--build-dir", str(dirs["build"]), "--date", date, "--json", "--quiet", *extra,
+    )
+    return code, json.loads(out), err
+
+
+def test_build_rebuild_edit_and_verify(dirs):
+    code, report, err = build(dirs)
+    assert code == 0, err
+    assert report["package"]["created"] is True
+    [first] = packages(dirs["archive"])
+    assert first.name == "statements-2026-11-28-v0001"
+    statements = sorted(p.stem for p in dirs["statements"].glob("*.json"))
+    assert report["package"]["statements"] == len(statements) >= 7
+    before = {k: v for k, v in tree_digest(dirs["archive"]).items() if k.startswith(first.name)}
+
+    # Nothing changed: nothing is written, and it says so.
+    code, report, err = build(dirs, date="2026-11-29")
+    assert code == 0, err
+    assert report["package"]["created"] is False
+    assert first.name in report["package"]["message"]
+    assert tree_digest(dirs["archive"]) == {**before, ".lock": tree_digest(dirs["archive"])[".lock"]}
+
+    # One statement edited: a new version in which only its files differ.
+    seed_body = dirs["statements"] / "embassy-nl-2019-huawei-5g-remarks.txt"
+    seed_body.write_bytes(seed_body.read_bytes() + b"\n\nA correction appended by the records officer.\n")
+    code, report, err = build(dirs, date="2026-11-29")
+    assert code == 0, err
+    assert report["package"]["created"] is True
+    old, new = packages(dirs["archive"])
+    assert new.name == "statements-2026-11-29-v0002"
+    changed = {path for path in manifest(new) if manifest(new)[path] != manifest(old).get(path)}
+    assert changed == {
+        "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.pdf",
+        "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.txt",
+    }
+    assert set(manifest(new)) == set(manifest(old))
+    # The earlier version is untouched, byte for byte.
+    assert {k: v for k, v in tree_digest(dirs["archive"]).items() if k.startswith(old.name)} == before
+
+    code, out, err = run("verify", "--archive", str(dirs["archive"]))
+    assert code == 0, out + err
+    assert f"OK   {old.name}" in out and f"OK   {new.name}" in out
+
+    # LoC's bagit-python accepts both bags.
+    for package in (old, new):
+        bagit.Bag(str(package)).validate()
+
+    # One flipped byte in the old package: verify fails and names the file.
+    victim = old / "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.pdf"
+    os.chmod(victim, 0o644)
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    code, out, err = run("verify", "--archive", str(dirs["archive"]))
+    assert code == 1
+    assert f"FAIL {old.name}" in out
+    assert "embassy-nl-2019-huawei-5g-remarks.pdf" in out and "mismatch" in out
+
+
+def test_bad_statement_stops_the_build_and_leaves_the_archive_untouched(dirs):
+    assert build(dirs)[0] == 0
+    before = tree_digest(dirs["archive"])
+    seed = dirs["statements"] / "embassy-nl-2019-huawei-5g-remarks.json"
+    record = json.loads(seed.read_text(encoding="utf-8"))
+    record["titel"] = record.pop("title")
+    seed.write_text(json.dumps(record), encoding="utf-8")
+    (dirs["statements"] / "extra.txt").write_text("text")
+    code, out, err = run("build", "--statements", str(dirs["statements"]), "--archive", str(dirs["archive"]),
+                         "--build-dir", str(dirs["build"]), "--quiet")
+    assert code == 1
+    assert "embassy-nl-2019-huawei-5g-remarks.json" in out
+    assert "titel" in out and "did you mean `title`" in out
+    assert tree_digest(dirs["archive"]) == before
+
+
+def test_package_refuses_pdfs_that_are_stale(dirs):
+    assert build(dirs)[0] == 0
+    seed_body = dirs["statements"] / "embassy-nl-2019-huawei-5g-remarks.txt"
+    seed_body.write_bytes(seed_body.read_bytes() + b"\nchanged\n")
+    code, out, err = run("package", "--statements", str(dirs["statements"]), "--archive", str(dirs["archive"]),
+                         "--build-dir", str(dirs["build"]), "--quiet")
+    assert code == 1
+    assert "P001" in out and "embassy-nl-2019-huawei-5g-remarks.pdf" in out
+    assert len(packages(dirs["archive"])) == 1
+
+
+def test_rendering_is_reproducible_across_processes(dirs, project_dir):
+    outputs = []
+    for name in ("one", "two"):
+        build_dir = dirs["build"].parent / name
+        subprocess.run(
+            [sys.executable, "-m", "pipeline", "render", "--statements", str(dirs["statements"]),
+             "--build-dir", str(build_dir), "--quiet"],
+            check=True, cwd=project_dir, env={**os.environ, "PYTHONHASHSEED": name == "one" and "1" or "2"},
+        )
+        outputs.append({p.name: p.read_bytes() for p in sorted((build_dir / "pdf").glob("*.pdf"))})
+    assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) >= 7
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("command", ["validate", "render", "check", "package", "build", "verify"])
+def test_every_subcommand_has_help(command):
+    code, out, _ = run(command, "--help")
+    assert code == 0
+
+
+def test_bad_usage_exits_2():
+    assert run("build", "--no-such-option")[0] == 2
+    assert run("validate", "--statements", "/nonexistent/folder")[0] == 2

@@ -1,0 +1,61 @@
+"""PDF/A-1b output of the example corpus passes PDFBox Preflight.
+
+Preflight (Debian's libpdfbox2-java) is an independent validator: it shares
+no code with WeasyPrint, pypdf or this project.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+JARS = ["preflight", "pdfbox2", "fontbox2", "xmpbox", "commons-logging", "javax.activation", "jaxb-api"]
+CLASSPATH = ":".join(f"/usr/share/java/{name}.jar" for name in JARS)
+
+
+def preflight(pdf: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["java", "-cp", CLASSPATH, "org.apache.pdfbox.preflight.Validator_A1b", str(pdf)],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def preflight_available():
+    missing = [jar for jar in CLASSPATH.split(":") if not Path(jar).is_file()]
+    if shutil.which("java") is None or missing:
+        pytest.fail(
+            "PDFBox Preflight is needed for this test: sudo apt-get install default-jre-headless "
+            f"libpdfbox2-java libactivation-java libjaxb-api-java (missing: {missing or ['java']})"
+        )
+
+
+def test_example_corpus_as_pdfa_1b_passes_preflight(preflight_available, corpus_copy, tmp_path):
+    build_dir = tmp_path / "build"
+    code = main(["render", "--statements", str(corpus_copy), "--build-dir", str(build_dir), "--variant", "1b", "--quiet"])
+    assert code == 0
+    pdfs = sorted((build_dir / "pdf").glob("*.pdf"))
+    assert len(pdfs) == len(list(corpus_copy.glob("*.json")))
+    failures = {}
+    for pdf in pdfs:
+        result = preflight(pdf)
+        if result.returncode != 0 or "is a valid PDF/A-1b file" not in result.stdout:
+            failures[pdf.name] = (result.stdout + result.stderr)[-800:]
+    assert not failures, failures
+
+
+def test_preflight_rejects_a_broken_pdfa(preflight_available, corpus_copy, tmp_path):
+    """The validator can fail: a 1b PDF with its XMP identification removed is rejected."""
+    build_dir = tmp_path / "build"
+    assert main(["render", "--statements", str(corpus_copy), "--build-dir", str(build_dir), "--variant", "1b", "--quiet"]) == 0
+    pdf = sorted((build_dir / "pdf").glob("*.pdf"))[0]
+    broken = tmp_path / "broken.pdf"
+    # Same length, so the cross-reference table stays valid: only the identification breaks.
+    broken.write_bytes(pdf.read_bytes().replace(b"<pdfaid:part>1</pdfaid:part>", b"<pdfaid:part>7</pdfaid:part>"))
+    result = preflight(broken)
+    assert "is not a valid PDF/A-1b file" in result.stdout

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Install the pinned fonts into fonts/ and prove they are the pinned bytes.
+
+Each font listed in fonts/fonts.lock is taken, in this order, from
+  1. fonts/ itself (already installed: only the digest is checked),
+  2. the system copy of its Debian package (/usr/share/fonts/...),
+  3. the exact Debian package version, downloaded with `apt-get download`
+     (no root needed) and unpacked with `dpkg-deb -x`.
+A file whose SHA-256 differs from the lock is never used. Standard library only:
+this runs before the virtual environment exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FONTS = ROOT / "fonts"
+LOCK = FONTS / "fonts.lock"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_lock() -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for line in LOCK.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(tuple(line.split("\t")))
+    return rows
+
+
+def copy_verified(source: Path, name: str, expected: str) -> bool:
+    if not source.is_file() or sha256(source) != expected:
+        return False
+    target = FONTS / name
+    partial = target.with_name(name + ".partial")
+    shutil.copyfile(source, partial)
+    if sha256(partial) != expected:
+        partial.unlink()
+        return False
+    partial.replace(target)
+    return True
+
+
+def from_debian_archive(package: str, version: str, inside: str, name: str, expected: str) -> bool:
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            ["apt-get", "download", f"{package}={version}"],
+            cwd=tmp, capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            print(f"  apt-get download {package}={version} failed: {done.stderr.strip()}", file=sys.stderr)
+            return False
+        deb = next(Path(tmp).glob("*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "root")], check=True)
+        return copy_verified(Path(tmp) / "root" / inside.lstrip("/"), name, expected)
+
+
+def main() -> int:
+    missing = []
+    for name, expected, package, version, inside in read_lock():
+        target = FONTS / name
+        if target.is_file() and sha256(target) == expected:
+            continue
+        if target.exists():
+            print(f"  {target.relative_to(ROOT)}: SHA-256 differs from fonts.lock; replacing it", file=sys.stderr)
+        if copy_verified(Path(inside), name, expected) or from_debian_archive(
+            package, version, inside, name, expected
+        ):
+            print(f"  installed fonts/{name} ({package} {version}, sha256 verified)")
+            continue
+        missing.append((name, package, version))
+    if missing:
+        print("Pinned fonts could not be installed:", file=sys.stderr)
+        for name, package, version in missing:
+            print(f"  fonts/{name}: needs Debian package {package} version {version}", file=sys.stderr)
+        packages = " ".join(sorted({f"{p}={v}" for _, p, v in missing}))
+        print(f"Install them with:  sudo apt-get update && sudo apt-get install {packages}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
