@@ -26,6 +26,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V013": ("error", "body file is empty"),
     "V014": ("error", "statements folder has no statements"),
     "V015": ("error", "body contains control characters"),
+    "V016": ("warning", "body file without metadata"),
     # --- render ---------------------------------------------------------
     "R001": ("error", "character not covered by any bundled font"),
     "R002": ("error", "renderer tried to fetch a resource"),
