@@ -232,3 +232,21 @@ def test_same_input_gives_same_bytes_in_separate_processes(tmp_path, project_dir
         )
         outputs.append((out / "repro.pdf").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_renderer_sees_only_the_pinned_fonts_even_from_a_relative_build_dir(tmp_path, project_dir, fonts_dir, monkeypatch):
+    from weasyprint.text.fonts import FontConfiguration
+
+    from pipeline.errors import EnvironmentProblem
+    from pipeline.render.fonts import configured_font_files, ensure_confined
+
+    monkeypatch.chdir(tmp_path)
+    renderer = Renderer(RenderConfig(project_dir / "templates", fonts_dir, Path("build")))
+    files = configured_font_files(renderer.font_config)
+    assert files and all(f.resolve().parent == fonts_dir.resolve() for f in files)
+    # A configuration that sees the host's fonts is refused, so the check can fail.
+    host = FontConfiguration()
+    if all(f.resolve().parent == fonts_dir.resolve() for f in configured_font_files(host)):
+        pytest.skip("this machine has no fonts of its own to leak in")
+    with pytest.raises(EnvironmentProblem, match="not confined"):
+        ensure_confined(renderer.font_set, host)

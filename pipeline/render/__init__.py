@@ -19,7 +19,7 @@ from ..body import decode_body
 from ..bodyhtml import layout_body
 from ..records import Problem, RenderedStatement, Statement, StageReport
 from .document import document_html, template_environment, visible_text
-from .fonts import FontSet, confined_fontconfig
+from .fonts import FontSet, confined_fontconfig, ensure_confined
 from .pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
 from .sandbox import SandboxedFetcher
 from .store import RenderKey, load_rendered, store_pdf
@@ -70,6 +70,7 @@ class Renderer:
         self.environment = template_environment(config.templates_dir)
         with confined_fontconfig(self.font_set, config.work_dir):
             self.font_config = FontConfiguration()
+        ensure_confined(self.font_set, self.font_config)
         self.producer = f"WeasyPrint {weasyprint_version}"
         self.fingerprint = hashlib.sha256("\n".join((
             SOFTWARE_AGENT, self.producer, self.font_set.fingerprint,

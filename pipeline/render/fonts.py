@@ -131,6 +131,9 @@ def confined_fontconfig(font_set: FontSet, work_dir: Path) -> Iterator[None]:
     configuration from ``FONTCONFIG_FILE``; the variable is set just for
     that moment and restored, so nothing else in the process is affected.
     """
+    # Absolute: fontconfig reads a relative FONTCONFIG_FILE relative to
+    # /etc/fonts, fails, and silently falls back to the host's fonts.
+    work_dir = work_dir.resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     config = work_dir / "fonts.conf"
     xml = font_set.fontconfig_xml(work_dir / "fontconfig-cache")
@@ -145,3 +148,31 @@ def confined_fontconfig(font_set: FontSet, work_dir: Path) -> Iterator[None]:
             del os.environ["FONTCONFIG_FILE"]
         else:
             os.environ["FONTCONFIG_FILE"] = previous
+
+
+def configured_font_files(font_config) -> list[Path]:
+    """Every font file a WeasyPrint ``FontConfiguration`` can use.
+
+    Reads WeasyPrint 70's private ``_config`` (the fontconfig configuration
+    pango holds): the only way to prove the confinement took effect.
+    """
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    fonts = fontconfig.FcConfigGetFonts(font_config._config, fontconfig.FcSetSystem)
+    found = ffi.new("FcChar8 **")
+    files = []
+    for index in range(fonts.nfont if fonts != ffi.NULL else 0):
+        if fontconfig.FcPatternGetString(fonts.fonts[index], b"file", 0, found) == fontconfig.FcResultMatch:
+            files.append(Path(ffi.string(found[0]).decode()))
+    return files
+
+
+def ensure_confined(font_set: FontSet, font_config) -> None:
+    files = configured_font_files(font_config)
+    strays = sorted({str(f) for f in files if not f.resolve().is_relative_to(font_set.fonts_dir)})
+    if not files or strays:
+        raise EnvironmentProblem(
+            "fontconfig is not confined to the pinned fonts in "
+            f"{font_set.fonts_dir} (found {len(files)} font(s); outside: {strays[:5]}); "
+            "output would depend on this machine's fonts"
+        )
