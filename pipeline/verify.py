@@ -79,8 +79,8 @@ def _verify_locked(archive_dir: Path) -> ArchiveVerification:
     results: list[PackageVerification] = []
     for entry in sorted(os.listdir(archive_dir)):
         path = archive_dir / entry
-        if entry == LOCK_NAME:
-            continue
+        if entry == LOCK_NAME or (entry == "README.md" and path.is_file() and not path.is_symlink()):
+            continue  # the archive's own lock, and the note that explains the folder
         if entry == INCOMING_NAME and path.is_dir() and not path.is_symlink():
             for left in sorted(os.listdir(path)):
                 archive_problems.append(Problem(
