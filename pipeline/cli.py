@@ -5,7 +5,7 @@ Exit codes (also in README.md):
   1  problems found in statements, PDFs or packages (each is printed)
   2  bad usage (unknown option, missing folder)
   3  the machine lacks something the pipeline needs (fonts, pdftotext)
-  4  the archive cannot be written or read safely
+  4  the archive (or the build folder) cannot be written or read safely
 """
 
 from __future__ import annotations
@@ -182,6 +182,44 @@ def cmd_build(run: Run) -> None:
     run_package(run, rendered)
 
 
+def cmd_export(run: Run) -> None:
+    from .serialize import write_tar
+
+    package = run.args.archive / run.args.package
+    if not package.is_dir():
+        raise UsageProblem(f"{package}: no such package")
+    output = run.args.output or Path(f"{run.args.package}.tar")
+    write_tar(package, output)
+    run.extra["tar"] = str(output)
+    run.say(f"wrote {output}")
+
+
+def cmd_unpack(run: Run) -> None:
+    from .serialize import read_tar
+    from .verify import verify_bag
+
+    target = read_tar(run.args.tar, run.args.into)
+    run.extra["unpacked"] = str(target)
+    run.say(f"unpacked {target}")
+    result = verify_bag(target)
+    run.stage(StageReport("verify", result.problems, (result.as_dict(),)))
+
+
+def add_serialize_commands(commands, common: argparse.ArgumentParser) -> None:
+    export = commands.add_parser(
+        "export", parents=[common], help="write one package as a deterministic tar file",
+        description="write one package as a deterministic tar file (regular files and folders only)")
+    export.add_argument("package", help="package name, e.g. statements-2026-11-28-v0001")
+    export.add_argument("--output", type=Path, help="tar file to write (default: PACKAGE.tar)")
+    export.set_defaults(handler=cmd_export)
+    unpack = commands.add_parser(
+        "unpack", parents=[common], help="safely extract a package tar and verify it",
+        description="extract a package tar (refusing absolute, '..', link and device members) and verify it")
+    unpack.add_argument("tar", type=Path, help="the tar file")
+    unpack.add_argument("--into", type=Path, required=True, help="folder to extract into")
+    unpack.set_defaults(handler=cmd_unpack)
+
+
 def cmd_verify(run: Run) -> None:
     run_verify(run)
 
@@ -236,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, parents=parents, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
+    add_serialize_commands(commands, common)
     return parser
 
 
@@ -264,6 +303,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except PipelineError as exc:
         code = _exit_code(exc)
         message = f"{type(exc).__name__}: {exc}"
+        print(message, file=err)
+    except OSError as exc:
+        # A full disk or a read-only folder outside the stages' own checks
+        # (e.g. build/): say which file and why, not a traceback.
+        code = EXIT_ARCHIVE
+        where = f" {exc.filename}" if exc.filename else ""
+        message = f"cannot write or read{where}: {exc.strerror or exc}"
         print(message, file=err)
     if args.json:
         report = {

@@ -68,6 +68,7 @@ def package_statements(
         raise ProblemsFound("statements cannot be packaged", problems)
 
     with _locked_archive(archive_dir):
+        _remove_leftovers(archive_dir / INCOMING_NAME)
         planned, problems = _plan(items, rendered)
         if problems:
             raise ProblemsFound("files changed since rendering", problems)
@@ -279,6 +280,22 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem],
             shutil.rmtree(building, ignore_errors=True)
         _remove_if_empty(incoming)
     return target
+
+
+def _remove_leftovers(incoming: Path) -> None:
+    """Delete half-built bags of builders that died (killed, power cut).
+
+    Called with the archive's exclusive lock held: a live builder would hold
+    it, so whatever is in .incoming/ now belongs to no running process.
+    """
+    if not incoming.is_dir() or incoming.is_symlink():
+        return
+    for entry in incoming.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    _remove_if_empty(incoming)
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -1,0 +1,156 @@
+"""Crash safety: SIGKILL a real build at many points; nothing half-done survives.
+
+Each round starts a `build` in a subprocess and kills its whole process
+group with SIGKILL, either after a delay (spread over the length of an
+uninterrupted build) or the moment a chosen file appears (a PDF being
+written, a bag half-built in .incoming/, a manifest, the final rename…).
+After each kill: `verify` passes (no partial package is visible), the next
+build completes, and its packages are byte-identical to an uninterrupted
+build's. At least 30 kills in CI; set STATEMENT_ARCHIVE_CRASH_ROUNDS for more.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from statement_factory import write_statement
+
+ROUNDS = int(os.environ.get("STATEMENT_ARCHIVE_CRASH_ROUNDS", "36"))
+DATE = "2026-11-28"
+
+FILE_TRIGGERS = [
+    "build/pdf/.*.partial",
+    "build/pdf/alpha.pdf",
+    "build/pdf/alpha.render.json",
+    "build/pdf/beta.pdf",
+    "build/pdf/gamma.render.json",
+    "archive/.lock",
+    "archive/.incoming/*",
+    "archive/.incoming/*/data/index.json",
+    "archive/.incoming/*/data/alpha/alpha.pdf",
+    "archive/.incoming/*/data/gamma/gamma.json",
+    "archive/.incoming/*/manifest-sha256.txt",
+    "archive/.incoming/*/manifest-sha512.txt",
+    "archive/.incoming/*/bag-info.txt",
+    "archive/.incoming/*/tagmanifest-sha256.txt",
+    "archive/.incoming/*/tagmanifest-sha512.txt",
+    "archive/statements-*",
+]
+
+
+@pytest.fixture(scope="module")
+def statements(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("crash") / "statements"
+    write_statement(folder, "alpha", "A short statement.\n\nWith two paragraphs.\n")
+    write_statement(folder, "beta", "外交部发言人表示。\n\nUkrainian: Міністерство.\n", languages=["zh", "uk"])
+    write_statement(folder, "gamma", "<p>An HTML fragment</p><ul><li>one</li><li>two</li></ul>", suffix=".html")
+    return folder
+
+
+def build_argv(root: Path, statements: Path) -> list[str]:
+    return ["build", "--statements", str(statements), "--archive", str(root / "archive"),
+            "--build-dir", str(root / "build"), "--date", DATE, "--quiet"]
+
+
+def packages_digest(archive: Path) -> dict[str, str]:
+    return {
+        p.relative_to(archive).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(archive.glob("statements-*/**/*")) if p.is_file()
+    }
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(argv, out=out, err=out)
+    return code, out.getvalue()
+
+
+def start_build(root: Path, statements: Path, project_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *build_argv(root, statements)],
+        cwd=project_dir, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def kill(process: subprocess.Popen) -> bool:
+    """SIGKILL the build and its children; True if it was still running."""
+    alive = process.poll() is None
+    if alive:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return alive
+
+
+def wait_for(process: subprocess.Popen, root: Path, pattern: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if glob.glob(str(root / pattern)):
+            return
+        time.sleep(0.0005)
+
+
+@pytest.fixture(scope="module")
+def reference(statements, tmp_path_factory, project_dir):
+    """An uninterrupted build: its packages, and how long a build takes."""
+    root = tmp_path_factory.mktemp("reference")
+    started = time.monotonic()
+    process = start_build(root, statements, project_dir)
+    assert process.wait() == 0
+    return packages_digest(root / "archive"), time.monotonic() - started
+
+
+def test_killed_builds_leave_nothing_half_done(statements, reference, tmp_path, project_dir):
+    expected, duration = reference
+    assert expected, "the reference build wrote no package"
+    time_rounds = max(ROUNDS - len(FILE_TRIGGERS), 14)
+    plans = [("file", pattern) for pattern in FILE_TRIGGERS]
+    plans += [("time", duration * (k + 1) / (time_rounds + 1)) for k in range(time_rounds)]
+    kills = 0
+    for index, (kind, when) in enumerate(plans):
+        root = tmp_path / f"round{index}"
+        if index % 3 == 2 and index >= 3:
+            # Sometimes keep a render cache left by an earlier killed round.
+            shutil.copytree(tmp_path / f"round{index - 1}" / "build", root / "build")
+        process = start_build(root, statements, project_dir)
+        if kind == "file":
+            wait_for(process, root, when)
+        else:
+            time.sleep(when)
+        killed = kill(process)
+        kills += killed
+        where = f"round {index} ({kind} {when})"
+
+        if (root / "archive").exists():
+            code, out = run_in_process(["verify", "--archive", str(root / "archive")])
+            assert code == 0, f"{where}: verify after the kill failed:\n{out}"
+            partial = [p for p in (root / "archive").iterdir() if p.name.startswith("statements-")]
+            for package in partial:  # a visible package is always a complete one
+                assert packages_digest(root / "archive") == expected, where
+        code, out = run_in_process(build_argv(root, statements))
+        assert code == 0, f"{where}: the build after the kill failed:\n{out}"
+        assert packages_digest(root / "archive") == expected, f"{where}: result differs from an uninterrupted build"
+        assert not (root / "archive" / ".incoming").exists(), f"{where}: leftovers in .incoming"
+        shutil.rmtree(root / "archive")
+    assert kills >= 30, f"only {kills} of {len(plans)} rounds killed a running build"
+
+
+def test_two_builds_at_once_make_one_package(statements, reference, tmp_path, project_dir):
+    expected, _ = reference
+    first = start_build(tmp_path, statements, project_dir)
+    second = start_build(tmp_path, statements, project_dir)
+    assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
+    assert packages_digest(tmp_path / "archive") == expected  # one v0001, not two versions
+    assert run_in_process(["verify", "--archive", str(tmp_path / "archive")])[0] == 0
