@@ -11,7 +11,6 @@ before rendering, so the error can name the statement and the code point.
 from __future__ import annotations
 
 import hashlib
-import os
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from xml.sax.saxutils import escape
 from fontTools.ttLib import TTCollection, TTFont
 
 from ..errors import EnvironmentProblem
+from .environ import temporary_environ
 
 LOCK_NAME = "fonts.lock"
 
@@ -139,15 +139,8 @@ def confined_fontconfig(font_set: FontSet, work_dir: Path) -> Iterator[None]:
     xml = font_set.fontconfig_xml(work_dir / "fontconfig-cache")
     if not config.exists() or config.read_text(encoding="utf-8") != xml:
         config.write_text(xml, encoding="utf-8")
-    previous = os.environ.get("FONTCONFIG_FILE")
-    os.environ["FONTCONFIG_FILE"] = str(config)
-    try:
+    with temporary_environ("FONTCONFIG_FILE", str(config)):
         yield
-    finally:
-        if previous is None:
-            del os.environ["FONTCONFIG_FILE"]
-        else:
-            os.environ["FONTCONFIG_FILE"] = previous
 
 
 def configured_font_files(font_config) -> list[Path]:

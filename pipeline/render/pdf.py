@@ -10,7 +10,6 @@ The finisher runs after WeasyPrint's PDF/A step and before serialisation:
 from __future__ import annotations
 
 import logging
-import os
 from io import BytesIO
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from fontTools.ttLib import TTFont
 from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
+from .environ import temporary_environ
 from .sandbox import ATTACHMENT_SCHEME, SandboxedFetcher
 from .xmp import DocumentFacts, info_dictionary, xmp_packet
 
@@ -64,21 +64,6 @@ def captured_weasyprint_messages() -> Iterator[list[str]]:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
-
-
-@contextmanager
-def source_date_epoch(seconds: int) -> Iterator[None]:
-    # fontTools (WeasyPrint's subsetter when libharfbuzz-subset is absent)
-    # stamps fonts with the clock unless SOURCE_DATE_EPOCH is set.
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(seconds)
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def _object(pdf: pydyf.PDF, reference) -> object:
@@ -140,7 +125,10 @@ def write_pdf(
                 relationship=item.relationship,
                 created=facts.timestamp, modified=facts.timestamp,
             ))
-    with captured_weasyprint_messages() as messages, source_date_epoch(int(facts.timestamp.timestamp())):
+    with captured_weasyprint_messages() as messages, temporary_environ(
+        # fontTools (WeasyPrint's subsetter when libharfbuzz-subset is absent)
+        # stamps fonts with the clock unless SOURCE_DATE_EPOCH is set.
+        "SOURCE_DATE_EPOCH", str(int(facts.timestamp.timestamp()))):
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             font_config=font_config,
         )
