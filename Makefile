@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 FONTS_STAMP := fonts/.verified-stamp
 ARGS   ?=
 
-.PHONY: all build validate render check package verify test system test-system fonts clean distclean help
+.PHONY: all build validate render check package verify submit test system test-system fonts clean distclean help
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "make check      read the rendered PDFs back and prove them"
 	@echo "make package    bundle checked PDFs into a new archive package (only if anything changed)"
 	@echo "make verify     verify every package under archive/"
+	@echo "make submit     send the newest verified package's PDFs to the records system"
 	@echo "make test       run the test suite"
 	@echo "make clean      remove build/ (never archive/)"
 	@echo "Pass options with ARGS, e.g. make build ARGS='--variant 1b --json'"
@@ -59,6 +60,9 @@ package: $(STAMP) $(FONTS_STAMP)
 
 verify: $(STAMP)
 	$(CLI) verify $(ARGS)
+
+submit: $(STAMP)
+	$(CLI) submit $(ARGS)
 
 test: test-system $(STAMP) $(FONTS_STAMP)
 	$(PY) -m pytest $(ARGS)

@@ -35,16 +35,26 @@ def decode_body(data: bytes) -> str:
     """
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM):]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BodyDecodeError("the file is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8: "
+                              "save it as UTF-8", 0)
+    if _looks_like_utf16(data):
+        raise BodyDecodeError("the file looks like UTF-16 without a byte-order mark (every other byte is 0), "
+                              "not UTF-8: save it as UTF-8", 0)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        hint = ""
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            hint = " (it looks like UTF-16: save it as UTF-8)"
         raise BodyDecodeError(
-            f"not UTF-8 at byte {exc.start}: {data[exc.start:exc.start + 4]!r}{hint}",
+            f"not UTF-8 at byte {exc.start}: {data[exc.start:exc.start + 4]!r}",
             exc.start,
         ) from None
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    # Latin-script text in UTF-16 has a zero byte in (nearly) every code unit;
+    # UTF-8 text never has many. Half is far from both, so neither is mistaken.
+    units = len(data) // 2
+    return units >= 2 and max(data[0::2].count(0), data[1::2].count(0)) * 2 >= units
 
 
 def forbidden_controls(text: str) -> list[tuple[int, str]]:

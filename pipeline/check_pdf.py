@@ -21,6 +21,7 @@ from .body import decode_body
 from .bodyhtml import layout_body, text_blocks
 from .pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
 from .records import Problem, RenderedStatement, StageReport
+from .statementfiles import ChangedSinceValidation, read_unchanged
 
 #: Short variant name → (PDF/A part, conformance); the same names as render's.
 VARIANT_IDS = {"1b": (1, "B"), "2b": (2, "B"), "2u": (2, "U"), "3b": (3, "B"), "3u": (3, "U")}
@@ -154,7 +155,12 @@ class _Checker:
     # -- text -----------------------------------------------------------
     def check_text(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
         statement = self.item.statement
-        layout = layout_body(decode_body(statement.body_path.read_bytes()), statement.media_type)
+        try:
+            body = read_unchanged(statement.body_path, statement.body_sha256)
+        except ChangedSinceValidation as exc:
+            self.problem("C010", str(exc))
+            return
+        layout = layout_body(decode_body(body), statement.media_type)
         blocks = text_blocks(layout)
         furniture = {comparable(record["identifier"]), comparable(record["document_type"])}
         for extractor, pages in (

@@ -52,7 +52,9 @@ class Run:
         errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
         self.say(f"{report.stage}: {len(report.items)} item(s), {errors} error(s), {warnings} warning(s)")
         if not report.ok:
-            raise ProblemsFound(f"{report.stage} found {errors} error(s); nothing was archived", report.errors)
+            archiving = self.args.command in ("build", "package")
+            consequence = "; nothing was archived" if archiving else ""
+            raise ProblemsFound(f"{report.stage} found {errors} error(s){consequence}", report.errors)
         return report
 
 
@@ -66,6 +68,15 @@ def bagging_date(args: argparse.Namespace) -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
+def event_time() -> dt.datetime:
+    """Now in UTC, or the SOURCE_DATE_EPOCH instant: the time stamped on logged events.
+    (--date is a package's date, not a time, so it does not move events.)"""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def _render_config(args: argparse.Namespace):
     from .render import RenderConfig
 
@@ -73,6 +84,18 @@ def _render_config(args: argparse.Namespace):
         templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
         variant=args.variant, uncompressed=args.uncompressed,
     )
+
+
+def _executor(args: argparse.Namespace):
+    from .executors import executor_from
+
+    return executor_from(args.executor, args.workers)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a number of worker processes (1 or more): {text!r}")
+    return int(text)
 
 
 def _pdf_dir(args: argparse.Namespace) -> Path:
@@ -101,6 +124,7 @@ def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]
 
     rendered, report = render_statements(
         statements, _pdf_dir(run.args), _render_config(run.args), force=run.args.force, progress=progress,
+        executor=_executor(run.args),
     )
     run.stage(report)
     return rendered
@@ -125,10 +149,10 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
 
 
 def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
-    from .check_pdf import check_pdfs
+    from .executors import check_changed
 
     run.progress(f"checking {len(rendered)} PDF(s)")
-    run.stage(check_pdfs(rendered))
+    run.stage(check_changed(rendered, run.args.workers))
 
 
 def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
@@ -142,18 +166,71 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
         "created": outcome.created, "message": outcome.message, "statements": outcome.statements,
     }
     run.say(outcome.message)
+    record_package_events(run, rendered, outcome)
+
+
+def record_package_events(run: Run, rendered: list[RenderedStatement], outcome) -> None:
+    """Log validation, digests and creation of a new package; nothing if none was written.
+    A failed build logs nothing either: it did not touch the archive's holdings."""
+    from .events import EVENTS_NAME, append_events, package_events
+
+    drafts = package_events(outcome, [r.statement.identifier for r in rendered], event_time())
+    if not drafts:
+        return
+    try:
+        append_events(run.args.archive / EVENTS_NAME, drafts)
+    except ArchiveError as exc:
+        raise ArchiveError(f"{outcome.name} was written, but its events were not recorded: {exc}") from exc
 
 
 def run_verify(run: Run) -> None:
-    from .verify import verification_report, verify_archive
+    from .verify import verification_report, verify_archive, verify_bags
 
-    result = verify_archive(run.args.archive)
+    args = run.args
+    mode = ("fast" if getattr(args, "fast", False)
+            else "completeness-only" if getattr(args, "completeness_only", False) else "full")
+    checked = "bytes checked" if mode == "full" else f"bytes counted; {mode} check, nothing hashed"
+    bags = getattr(args, "bags", None) or []
+    if bags:  # named bags (e.g. BagIt 0.97 bags from other tools), not the archive
+        if missing := [str(b) for b in bags if not b.exists() and not b.is_symlink()]:
+            raise UsageProblem(f"no such bag: {', '.join(missing)}")
+        results = verify_bags(bags, mode=mode)
+        for bag in results:
+            run.say(f"{'OK  ' if bag.ok else 'FAIL'} {bag.name} "
+                    f"({bag.files_checked} files, {bag.bytes_checked} {checked})")
+        run.stage(verification_report(results))
+        return
+    result = verify_archive(args.archive, mode=mode)
     for package in result.packages:
         run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
-                f"({package.files_checked} files, {package.bytes_checked} bytes checked)")
+                f"({package.files_checked} files, {package.bytes_checked} {checked})")
     if not result.packages:
-        run.say(f"no packages under {run.args.archive}")
-    run.stage(verification_report(result))
+        run.say(f"no packages under {args.archive}")
+    report = verification_report(result)
+    if mode != "full":  # a fast or completeness check is no fixity check: log nothing
+        run.stage(report)
+        return
+    log_problems = record_fixity_events(run, result)
+    run.stage(StageReport(report.stage, report.problems + log_problems, report.items))
+
+
+def record_fixity_events(run: Run, result) -> tuple[Problem, ...]:
+    """The event log's own problems (E…), after logging one fixity check per package.
+    A damaged log gets nothing new chained to it; a log that cannot be written
+    (a read-only copy of the archive) is a warning: verifying must still work."""
+    from .eventcheck import archive_log_problems
+    from .events import EVENTS_NAME, append_events, fixity_events
+
+    log = run.args.archive / EVENTS_NAME
+    problems = archive_log_problems(run.args.archive, bool(result.packages))
+    if any(p.severity == "error" for p in problems):
+        return (*problems, Problem("E009", str(log), "", "fixity results not recorded: "
+                                   "the event log is damaged (see above); repair it first", "warning"))
+    try:
+        append_events(log, fixity_events(result, event_time()))
+    except ArchiveError as exc:
+        problems.append(Problem("E009", str(log), "", f"fixity results not recorded: {exc}", "warning"))
+    return tuple(problems)
 
 
 # -- commands -------------------------------------------------------------------
@@ -224,6 +301,61 @@ def cmd_verify(run: Run) -> None:
     run_verify(run)
 
 
+def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
+    modes = verify.add_mutually_exclusive_group()
+    modes.add_argument("--fast", action="store_true",
+                       help="only compare Payload-Oxum (file count and bytes) with data/; nothing hashed")
+    modes.add_argument("--completeness-only", action="store_true",
+                       help="every file present and listed in every manifest; nothing hashed")
+    verify.add_argument("bags", nargs="*", type=Path, metavar="BAG",
+                        help="verify these bag folders (e.g. BagIt 0.97 bags from other tools) "
+                             "instead of the archive")
+
+
+def cmd_events(run: Run) -> None:
+    from .eventcheck import head_sha256, verify_event_log
+    from .events import EVENTS_NAME, read_events
+
+    log = run.args.archive / EVENTS_NAME
+    events = read_events(log)
+    run.extra["events"] = [event.as_dict() for event in events]
+    for e in events:
+        objects = ", ".join(o.value for o in e.objects)
+        run.say(f"{e.sequence:>5}  {e.date_time}  {e.event_type:<26}  {e.outcome:<7}  {objects}: {e.detail}")
+    if not events:
+        run.say(f"no events recorded in {log}")
+    if run.args.check:
+        problems = verify_event_log(log)
+        run.extra["head_sha256"] = head_sha256(log)
+        if not any(p.severity == "error" for p in problems):
+            run.say(f"chain intact; head sha256 {run.extra['head_sha256']} (record it elsewhere "
+                    "to detect a rewrite of the newest entries)")
+        run.stage(StageReport("events", tuple(problems), tuple({"sequence": e.sequence} for e in events)))
+
+
+def cmd_export_premis(run: Run) -> None:
+    from .events import EVENTS_NAME
+    from .premis import export_premis
+
+    try:
+        xml = export_premis(run.args.archive / EVENTS_NAME)
+    except ProblemsFound as exc:
+        run.stage(StageReport("events", exc.problems, ()))
+        raise
+    if run.args.output is None:
+        if run.args.json:
+            run.extra["premis"] = xml.decode("utf-8")
+        else:
+            run.out.write(xml.decode("utf-8"))
+        return
+    try:
+        run.args.output.write_bytes(xml)
+    except OSError as exc:
+        raise UsageProblem(f"{run.args.output} cannot be written: {exc.strerror or exc}") from exc
+    run.extra["output"] = str(run.args.output)
+    run.say(f"wrote {run.args.output}")
+
+
 class UsageProblem(PipelineError):
     """Bad usage: exit 2."""
 
@@ -260,8 +392,15 @@ def build_parser() -> argparse.ArgumentParser:
     rendering.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT, help=f"PDF/A variant (default: {DEFAULT_VARIANT})")
     rendering.add_argument("--uncompressed", action="store_true", help="write uncompressed PDFs (for inspection)")
     rendering.add_argument("--force", action="store_true", help="render again even when inputs are unchanged")
+    rendering.add_argument("--workers", type=_workers, default=None, help="worker processes for rendering (default: one per core)")
+    rendering.add_argument("--executor", default=None, metavar="local|dask://HOST:PORT",
+                           help="where to render: the local process pool (default) or a running Dask scheduler")
     packaging = argparse.ArgumentParser(add_help=False)
     packaging.add_argument("--date", type=_date, help="Bagging-Date and package date (default: today in UTC, or SOURCE_DATE_EPOCH)")
+    event_log = argparse.ArgumentParser(add_help=False)
+    event_log.add_argument("--check", action="store_true", help="also verify the log's hash chain (exit 1 if it was altered)")
+    exporting = argparse.ArgumentParser(add_help=False)
+    exporting.add_argument("--output", "-o", type=Path, default=None, help="write the XML to this file (default: stdout)")
 
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, handler, parents, help_text in (
@@ -271,10 +410,16 @@ def build_parser() -> argparse.ArgumentParser:
         ("package", cmd_package, [common, inputs, rendering, packaging], "bundle checked PDFs into a new archive package if anything changed"),
         ("build", cmd_build, [common, inputs, rendering, packaging], "validate, render, check and package"),
         ("verify", cmd_verify, [common], "verify every package in the archive (checksums, completeness, version chain)"),
+        ("events", cmd_events, [common, event_log], "list the archive's event log (archive/events.jsonl), oldest first"),
+        ("export-premis", cmd_export_premis, [common, exporting], "write the event log as PREMIS 3 XML"),
     ):
         sub = commands.add_parser(name, parents=parents, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
     add_serialize_commands(commands, common)
+    add_verify_arguments(commands.choices["verify"])
+    from .submit.command import add_submit_commands  # submit, submissions
+
+    add_submit_commands(commands, common)
     return parser
 
 

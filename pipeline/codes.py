@@ -1,6 +1,7 @@
 """One table of problem codes: code → (severity, short title).
 
-Letters by stage: V validate, R render, C check, P package, B BagIt verify.
+Letters by stage: V validate, R render, C check, P package, B BagIt verify,
+E the event log (audit trail).
 Messages are written where the problem is found; this table names each code
 once, so tests and documentation can refer to codes rather than wording.
 """
@@ -27,6 +28,11 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V014": ("error", "statements folder has no statements"),
     "V015": ("error", "body contains control characters"),
     "V016": ("warning", "body file without metadata"),
+    "V017": ("error", "file larger than the size limit"),
+    "V018": ("error", "statement file is a symbolic link (not followed)"),
+    "V019": ("warning", "symbolic link to a folder (not descended)"),
+    "V020": ("error", "metadata text contains control characters or unpaired surrogates"),
+    "V021": ("error", "statement file cannot be read or is not a regular file"),
     # --- render ---------------------------------------------------------
     "R001": ("error", "character not covered by any bundled font"),
     "R002": ("error", "renderer tried to fetch a resource"),
@@ -42,6 +48,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "C007": ("error", "text of the PDF does not contain the body text"),
     "C008": ("error", "document language not set"),
     "C009": ("error", "associated file listed more than once in /AF"),
+    "C010": ("error", "statement file changed since validation"),
     # --- package --------------------------------------------------------
     "P001": ("error", "file missing or changed since rendering"),
     "P002": ("error", "archive folder cannot be written"),
@@ -62,6 +69,31 @@ CODES: Mapping[str, tuple[str, str]] = {
     "B013": ("warning", "left over from an interrupted build in .incoming/"),
     "B014": ("warning", "entry in the archive folder is not a package"),
     "B015": ("error", "file or folder cannot be read"),
+    "B016": ("error", "path listed more than once in one manifest"),
+    "B017": ("warning", "manifest line uses md5sum's binary-mode '*' before the path"),
+    "B018": ("warning", "payload paths differ only by case or Unicode normalisation"),
+    "B019": ("error", "fetch.txt malformed, or lists a file it must not"),
+    "B020": ("warning", "tag file not covered by any tag manifest"),
+    "B021": ("error", "manifest not in the exact form this archive writes (edited)"),
+    "B022": ("error", "Payload-Oxum missing: fast check impossible"),
+    # --- events (the audit trail, archive/events.jsonl) ------------------
+    "E001": ("error", "event log cannot be read"),
+    "E002": ("error", "event log ends with an incomplete line (interrupted append)"),
+    "E003": ("error", "event log entry malformed"),
+    "E004": ("error", "event log entry altered"),
+    "E005": ("error", "event log chain broken (entry deleted, inserted or reordered)"),
+    "E006": ("error", "event log sequence out of order"),
+    "E007": ("error", "event log entry not in canonical form"),
+    "E008": ("warning", "archive has packages but no event log"),
+    "E009": ("warning", "event could not be recorded in the event log"),
+    # --- submit (to the records system) ------------------------------------
+    "S001": ("error", "newest package fails verification; nothing submitted"),
+    "S002": ("error", "file in the package changed since it was verified; not sent"),
+    "S003": ("error", "target refused the submission (not retried)"),
+    "S004": ("error", "target unreachable or failing after retries"),
+    "S005": ("error", "copy at the target does not match what was sent"),
+    "S006": ("warning", "confirmed transfer not recorded in the event log (kept in the ledger)"),
+    "S007": ("warning", "an interrupted attempt was sent again"),
 }
 
 

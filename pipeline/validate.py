@@ -4,7 +4,8 @@ Layout: ``statements/<identifier>.json`` is the metadata; the body is the file
 with the same stem and suffix ``.txt``, ``.md`` or ``.html``. Other files
 (README and the like) are ignored. Each file is read once; the digests of
 those bytes go into the :class:`Statement` records, so later stages can tell
-if a file changed after validation.
+if a file changed after validation. The folder is untrusted: it is listed and
+read by :mod:`pipeline.statementfiles` (no links followed, sizes bounded).
 """
 
 from __future__ import annotations
@@ -25,9 +26,23 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from .body import BodyDecodeError, decode_body, forbidden_controls
 from .errors import InputError
 from .langtag import language_tag_problem
+from .recordjson import parse_json
+from .recordjson import pointer as _pointer
+from .recordjson import short as _short
 from .records import BODY_MEDIA_TYPES, Problem, StageReport, Statement
+from .statementfiles import (
+    Unreadable,
+    link_description,
+    list_folder,
+    printable,
+    read_file,
+)
 
 STAGE = "validate"
+# A statement is a few pages; 5 MiB of text is some 800,000 words. Anything
+# larger is a mistake (a whole site, a binary) and would take minutes to render.
+DEFAULT_MAX_BODY_BYTES = 5 * 2**20
+DEFAULT_MAX_METADATA_BYTES = 2**20
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10)]
@@ -43,17 +58,23 @@ _PATTERN_HINTS = {
 }
 
 
-def validate_statements(statements_dir: Path, schema_path: Path) -> tuple[list[Statement], StageReport]:
+def validate_statements(
+    statements_dir: Path, schema_path: Path, *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_metadata_bytes: int = DEFAULT_MAX_METADATA_BYTES,
+) -> tuple[list[Statement], StageReport]:
     """Check every statement in ``statements_dir``; return the valid ones and a report.
 
     Problems never stop the walk: the report lists every problem of every
-    record. Only statements without errors are returned.
+    record. Only statements without errors are returned. A body larger than
+    ``max_body_bytes`` or metadata larger than ``max_metadata_bytes`` is
+    refused (V017) without being read.
     """
     validator = _load_validator(Path(schema_path))
     folder = Path(statements_dir).resolve()
     if not folder.is_dir():
         raise InputError(f"{statements_dir}: no such folder of statements")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    listing = list_folder(folder)
+    files = listing.candidates
     bodies: dict[str, list[Path]] = defaultdict(list)
     for path in files:
         if path.suffix in BODY_MEDIA_TYPES and path.stem.lower() != "readme":
@@ -61,12 +82,22 @@ def validate_statements(statements_dir: Path, schema_path: Path) -> tuple[list[S
     metadata_files = [p for p in files if p.suffix == ".json"]
 
     def display(path: Path) -> str:
-        return f"{folder.name}/{path.name}"
+        return f"{printable(folder.name)}/{printable(path.name)}"
 
-    problems: list[Problem] = []
+    def read(path: Path, limit: int) -> bytes:
+        return read_file(path, limit, folder)
+
+    problems: list[Problem] = [
+        Problem("V019", display(path), "", f"{link_description(path, folder)}: not descended; "
+                                           "statements must be files directly in the statements folder", "warning")
+        for path in listing.linked_folders
+    ]
     checked: list[tuple[Statement | None, Any, str]] = []  # (statement, identifier, file)
     for path in metadata_files:
-        found, statement, identifier = _check_record(path, bodies.get(path.stem, []), files, validator, display)
+        found, statement, identifier = _check_record(
+            path, bodies.get(path.stem, []), files, validator, display,
+            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes),
+        )
         problems += found
         checked.append((statement, identifier, display(path)))
 
@@ -85,7 +116,7 @@ def validate_statements(statements_dir: Path, schema_path: Path) -> tuple[list[S
         if stem not in stems:
             for path in paths:
                 problems.append(Problem("V016", display(path), "",
-                                        f"body file without metadata: add {stem}.json to archive it", "warning"))
+                                        f"body file without metadata: add {printable(stem)}.json to archive it", "warning"))
     if not metadata_files:
         problems.append(Problem("V014", folder.name, "", "no statements here: expected <identifier>.json files"))
 
@@ -127,31 +158,38 @@ def _is_uri(value: object) -> bool:
 
 def _check_record(
     path: Path, body_paths: list[Path], files: list[Path], validator: Draft202012Validator,
-    display: Callable[[Path], str],
+    display: Callable[[Path], str], read_metadata: Callable[[Path], bytes], read_body: Callable[[Path], bytes],
 ) -> tuple[list[Problem], Statement | None, Any]:
     """All problems of one statement: its metadata, then its body."""
     file = display(path)
-    data = path.read_bytes()
-    metadata, problems = _parse_json(data, file)
+    try:
+        data = read_metadata(path)
+    except Unreadable as exc:
+        return [Problem(exc.code, file, "", str(exc))], None, None
+    metadata, problems = parse_json(data, file)
     identifier = metadata.get("identifier") if isinstance(metadata, dict) else None
-    if not problems:
+    if metadata is not None or not problems:
         problems += _schema_problems(validator, metadata, file)
         problems += _content_problems(metadata, file)
         if isinstance(identifier, str) and identifier != path.stem:
             problems.append(Problem("V011", file, "/identifier",
-                                    f"identifier `{_short(identifier)}` does not match the file name {path.name}; "
-                                    f"rename the file or correct the identifier"))
+                                    f"identifier `{_short(identifier)}` does not match the file name "
+                                    f"{printable(path.name)}; rename the file or correct the identifier"))
     if not body_paths:
-        others = ", ".join(p.name for p in files if p.stem == path.stem and p != path)
-        problems.append(Problem("V008", file, "", f"no body file {path.stem}.txt, {path.stem}.md or {path.stem}.html"
+        others = ", ".join(printable(p.name) for p in files if p.stem == path.stem and p != path)
+        stem = printable(path.stem)
+        problems.append(Problem("V008", file, "", f"no body file {stem}.txt, {stem}.md or {stem}.html"
                                 + (f" (found only: {others})" if others else "")))
         return problems, None, identifier
     if len(body_paths) > 1:
-        names = ", ".join(p.name for p in body_paths)
+        names = ", ".join(printable(p.name) for p in body_paths)
         problems.append(Problem("V010", file, "", f"more than one body file: {names}; keep exactly one"))
         return problems, None, identifier
     body_path = body_paths[0]
-    body = body_path.read_bytes()
+    try:
+        body = read_body(body_path)
+    except Unreadable as exc:
+        return problems + [Problem(exc.code, display(body_path), "", str(exc))], None, identifier
     problems += _body_problems(body, display(body_path))
     if problems:
         return problems, None, identifier
@@ -161,36 +199,6 @@ def _check_record(
         metadata_sha256=hashlib.sha256(data).hexdigest(), body_sha256=hashlib.sha256(body).hexdigest(),
     )
     return problems, statement, identifier
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(f"the field `{_short(key)}` appears twice in one object; keep one")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> None:
-    raise _DuplicateKey(f"`{name}` is not a JSON value")
-
-
-def _parse_json(data: bytes, file: str) -> tuple[Any, list[Problem]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem("V001", file, "", f"not UTF-8 at byte {exc.start}; save the file as UTF-8")]
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant), []
-    except json.JSONDecodeError as exc:
-        return None, [Problem("V001", file, "", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
-    except _DuplicateKey as exc:
-        return None, [Problem("V001", file, "", str(exc))]
 
 
 def _schema_problems(validator: Draft202012Validator, metadata: Any, file: str) -> list[Problem]:
@@ -281,6 +289,8 @@ def _identifier_problem(identifier: str) -> str | None:
 
 
 def _date_exists(year: str, month: str | None, day: str | None) -> bool:
+    if int(year) < 1:  # there is no year 0 in the Gregorian calendar (1 BC is followed by AD 1)
+        return False
     if month is None:
         return True
     if not 1 <= int(month) <= 12:
@@ -292,8 +302,8 @@ def _body_problems(data: bytes, file: str) -> list[Problem]:
     try:
         text = decode_body(data)
     except BodyDecodeError as exc:
-        advice = "" if "UTF-16" in str(exc) else "; save the file as UTF-8"
-        return [Problem("V009", file, "", f"{exc}{advice} (bytes are counted from 0)")]
+        advice = "" if "UTF-16" in str(exc) else "; save the file as UTF-8 (bytes are counted from 0)"
+        return [Problem("V009", file, "", f"{exc}{advice}")]
     if not text.strip():
         return [Problem("V013", file, "", "the body is empty" if not data else "the body holds only white space")]
     controls = forbidden_controls(text)
@@ -303,19 +313,8 @@ def _body_problems(data: bytes, file: str) -> list[Problem]:
     shown = "; ".join(f"U+{ord(c):04X} at character {i} (byte {bom + len(text[:i].encode('utf-8'))})"
                       for i, c in controls[:3])
     more = f" and {len(controls) - 3} more" if len(controls) > 3 else ""
-    nuls = sum(1 for _, c in controls if c == "\x00")
-    hint = "; it looks like UTF-16 without a byte-order mark: save it as UTF-8" if nuls * 4 >= len(text) else ""
-    return [Problem("V015", file, "", f"control characters that have no place in a statement: {shown}{more}{hint}")]
-
-
-def _pointer(path: Iterable[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return [Problem("V015", file, "", f"control characters that have no place in a statement: {shown}{more}")]
 
 
 def _first_sentence(text: str) -> str:
     return _short(text.split(". ")[0].rstrip("."), 100)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

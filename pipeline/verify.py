@@ -5,6 +5,16 @@ and against our own rules: ``bag-info.txt`` names the package, its group and
 version, and each version after the first names its predecessor and the
 SHA-256 of the predecessor's ``tagmanifest-sha256.txt``. Every problem is
 collected; nothing stops at the first.
+
+Our own rules are stricter than RFC 8493 where a change could otherwise go
+unseen: a package has a manifest and a tag manifest for every algorithm we
+write, every tag file is covered by the tag manifests, and every manifest is
+in the exact form our writer produces (see :mod:`pipeline.bag.canonical`).
+Bags from elsewhere (e.g. BagIt 0.97 bags made by bagit-python) are checked
+against RFC 8493 alone.
+
+Modes (see :mod:`pipeline.bag.validator`): ``fast``, ``completeness-only``,
+``full``.
 """
 
 from __future__ import annotations
@@ -17,28 +27,39 @@ from typing import Mapping, Sequence
 from .bag.archive import (
     INCOMING_NAME, LOCK_NAME, PackageName, archive_lock, parse_package_name,
 )
-from .bag.manifest import sha256_bytes
+from .bag.canonical import noncanonical_reason
+from .bag.manifest import WRITTEN_ALGORITHMS, sha256_bytes
 from .bag.tagfile import BAG_INFO_TXT, ParsedTags, parse_tags
-from .bag.validator import check_bag
+from .bag.validator import FAST, FULL, BagCheck, check_bag
 from .errors import ArchiveError
 from .records import ArchiveVerification, PackageVerification, Problem, StageReport
 
 TAGMANIFEST = "tagmanifest-sha256.txt"
-REQUIRED_TAG_FILES = ("bag-info.txt", "manifest-sha256.txt", TAGMANIFEST)
+MANIFESTS = tuple(f"{kind}-{alg}.txt" for kind in ("manifest", "tagmanifest")
+                  for alg in WRITTEN_ALGORITHMS)
+REQUIRED_TAG_FILES = (BAG_INFO_TXT, *MANIFESTS)
+#: Files in the archive folder that belong there and are not packages.
+ARCHIVE_NOTES = ("README.md", "events.jsonl")
 
 
-def verify_bag(path: Path, *, label: str | None = None) -> PackageVerification:
-    """Check one package folder on its own (no version chain).
+def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
+               package_rules: bool | None = None) -> PackageVerification:
+    """Check one bag on its own (no version chain).
 
     Problems name files as ``<label>/<path in bag>``; *label* defaults to the
-    folder name.
+    folder name. With *package_rules* the bag is also held to this archive's
+    own rules; by default, when the folder is named like a package.
     """
     label = label or path.name
     parsed = parse_package_name(path.name)
-    found = check_bag(path, label)
+    if package_rules is None:
+        package_rules = parsed is not None
+    found = check_bag(path, label, mode=mode)
     problems = list(found.problems)
-    if path.is_dir() and not path.is_symlink():
-        problems += _policy_problems(path, label, parsed, found.info)
+    if package_rules and path.is_dir() and not path.is_symlink():
+        # Our rules make an uncovered tag file an error (B006), not a warning.
+        problems = [p for p in problems if p.code != "B020"]
+        problems += _policy_problems(path, label, parsed, found, mode)
     return PackageVerification(
         name=label,
         path=path,
@@ -50,7 +71,16 @@ def verify_bag(path: Path, *, label: str | None = None) -> PackageVerification:
     )
 
 
-def verify_archive(archive_dir: Path) -> ArchiveVerification:
+def verify_bags(paths: Sequence[Path], *, mode: str = FULL) -> tuple[PackageVerification, ...]:
+    """Check bags given by path (e.g. from other tools), each on its own.
+
+    Each is named by its path as given; a folder named like one of our
+    packages is also held to our rules.
+    """
+    return tuple(verify_bag(path, label=str(path), mode=mode) for path in paths)
+
+
+def verify_archive(archive_dir: Path, *, mode: str = FULL) -> ArchiveVerification:
     """Check every package in *archive_dir* and the version chain of each group.
 
     ``.lock`` is ignored; anything in ``.incoming/`` is reported as a warning
@@ -60,27 +90,34 @@ def verify_archive(archive_dir: Path) -> ArchiveVerification:
         raise ArchiveError(f"{archive_dir} is not a folder; nothing to verify")
     try:
         with archive_lock(archive_dir, shared=True):
-            return _verify_locked(archive_dir)
+            return _verify_locked(archive_dir, mode)
     except OSError as exc:
         raise ArchiveError(f"{archive_dir} cannot be read: {exc.strerror or exc}") from exc
 
 
-def verification_report(result: ArchiveVerification) -> StageReport:
-    """The stage report: every problem, and one item per package."""
+def verification_report(result: ArchiveVerification | Sequence[PackageVerification],
+                        ) -> StageReport:
+    """The stage report: every problem, and one item per package (or bag)."""
+    if isinstance(result, ArchiveVerification):
+        problems, packages = result.all_problems, result.packages
+    else:
+        packages = tuple(result)
+        problems = tuple(p for pkg in packages for p in pkg.problems)
     return StageReport(
         stage="verify",
-        problems=result.all_problems,
-        items=tuple(p.as_dict() for p in result.packages),
+        problems=problems,
+        items=tuple(p.as_dict() for p in packages),
     )
 
 
-def _verify_locked(archive_dir: Path) -> ArchiveVerification:
+def _verify_locked(archive_dir: Path, mode: str) -> ArchiveVerification:
     archive_problems: list[Problem] = []
     results: list[PackageVerification] = []
     for entry in sorted(os.listdir(archive_dir)):
         path = archive_dir / entry
-        if entry == LOCK_NAME or (entry == "README.md" and path.is_file() and not path.is_symlink()):
-            continue  # the archive's own lock, and the note that explains the folder
+        if entry == LOCK_NAME or (entry in ARCHIVE_NOTES and path.is_file()
+                                  and not path.is_symlink()):
+            continue  # the lock, the note that explains the folder, the event log
         if entry == INCOMING_NAME and path.is_dir() and not path.is_symlink():
             for left in sorted(os.listdir(path)):
                 archive_problems.append(Problem(
@@ -95,20 +132,29 @@ def _verify_locked(archive_dir: Path) -> ArchiveVerification:
                 "not a package (expected a folder named <group>-<YYYY-MM-DD>-v<NNNN>); ignored",
                 "warning"))
             continue
-        results.append(verify_bag(path, label=entry))
+        results.append(verify_bag(path, label=entry, mode=mode, package_rules=True))
     chained = _with_chain_problems(archive_dir, results)
     return ArchiveVerification(archive_dir, tuple(chained), _sorted(archive_problems))
 
 
 def _policy_problems(path: Path, label: str, parsed: PackageName | None,
-                     info: ParsedTags | None) -> list[Problem]:
-    """Our rules on top of RFC 8493: the tag files and bag-info fields we rely on."""
+                     found: BagCheck, mode: str) -> list[Problem]:
+    """Our rules on top of RFC 8493: the tag files and bag-info fields we rely
+    on, full tag-manifest coverage, and manifests in our writer's form."""
     problems = []
     for name in REQUIRED_TAG_FILES:
         if not (path / name).is_file() or (path / name).is_symlink():
-            code = "B010" if name == BAG_INFO_TXT else "B006" if name == TAGMANIFEST else "B011"
+            code = ("B010" if name == BAG_INFO_TXT
+                    else "B006" if name.startswith("tagmanifest-") else "B011")
             problems.append(Problem(code, f"{label}/{name}", "",
                                     "missing (every package of this archive has one)"))
+        elif mode != FAST:
+            problems += _canonical_problems(path, label, name)
+    for name in found.uncovered_tag_files:
+        problems.append(Problem("B006", f"{label}/{name}", "",
+                                "not covered by the tag manifests (this archive's packages "
+                                "contain no other files): added or renamed after writing"))
+    info = found.info
     if info is None:
         return problems
     where = f"{label}/{BAG_INFO_TXT}"
@@ -189,6 +235,16 @@ def _chain_problems(archive_dir: Path, result: PackageVerification,
                f"expected {digest}, found {actual}; {named} was altered after "
                f"{result.name} was written")
     return problems
+
+
+def _canonical_problems(path: Path, label: str, name: str) -> list[Problem]:
+    algorithm = name.split("-", 1)[1][: -len(".txt")]
+    try:
+        data = (path / name).read_bytes()
+    except OSError:
+        return []  # reported as unreadable (B015) by the bag check
+    reason = noncanonical_reason(data, algorithm)
+    return [Problem("B021", f"{label}/{name}", "", reason)] if reason else []
 
 
 def _bag_info(path: Path) -> ParsedTags | None:

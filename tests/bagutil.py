@@ -83,3 +83,28 @@ def flip_byte(path: Path, offset: int = 0) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0x01
     tamper(path, bytes(data))
+
+
+PACKAGE = "statements-2026-11-28-v0001"
+
+
+def write_package_bag(parent: Path, payload: dict[str, bytes] | None = None) -> Path:
+    """A version-1 package written by our writer directly (no statements
+    needed), with every bag-info field our own rules ask for."""
+    from pipeline.bag.writer import PayloadItem, plan_payload, write_bag
+
+    payload = payload or {
+        "data/index.json": b'{"statements": ["a"]}\n',
+        "data/a/a.pdf": b"%PDF-1.7\n% fake\n%%EOF\n",
+        "data/a/a.md": b"# A statement\n\nBody text.\n",
+        "data/b/c/deep.txt": "Ελληνικά – deep\n".encode("utf-8"),
+        "data/b/x y%.txt": b"spaces and a percent sign\n",
+    }
+    root = parent / PACKAGE
+    root.mkdir()
+    items = [PayloadItem(path, content=data) for path, data in payload.items()]
+    info = [("Bag-Group-Identifier", "statements"), ("Bag-Software-Agent", AGENT),
+            ("Bagging-Date", DATE.isoformat()), ("External-Identifier", PACKAGE),
+            ("Package-Version", "1")]
+    write_bag(root, items, info, expected=plan_payload(items))
+    return root

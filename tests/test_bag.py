@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,11 @@ from hypothesis import strategies as st
 
 from pipeline.bag.archive import PackageName, parse_package_name, valid_group
 from pipeline.bag.manifest import hash_file, format_manifest, parse_manifest
+from pipeline.bag.fetch import parse_fetch
 from pipeline.bag.paths import decode_path, encode_path, unsafe_reason
-from pipeline.bag.tagfile import bagit_txt_errors, format_tags, parse_tags
-from pipeline.bag.validator import check_bag
+from pipeline.bag.portability import portability_hazards
+from pipeline.bag.tagfile import bagit_txt_errors, format_tags, parse_tags, read_declaration
+from pipeline.bag.validator import COMPLETENESS, FAST, check_bag
 from pipeline.bag.writer import PayloadItem, plan_payload, write_bag
 
 from bagutil import DATE
@@ -79,8 +82,8 @@ def test_parse_manifest_reports_bad_lines():
             + "lonely\n" + "A" * 64 + "\tdata/ok\n" + "B" * 64 + " \tdata/upper\r\n").encode()
     parsed = parse_manifest(data, "sha256")
     assert parsed.entries == {"data/ok": "a" * 64, "data/upper": "b" * 64}
-    assert [line for line, _ in parsed.errors] == [2, 3, 4, 5]
-    assert "more than once" in parsed.errors[-1][1]
+    assert [line for line, _ in parsed.errors] == [2, 3, 4]
+    assert parsed.duplicates == ((5, "data/ok"),)  # the first entry is kept
 
 
 def test_parse_manifest_rejects_bom_and_bad_utf8():
@@ -218,7 +221,304 @@ def test_unsupported_algorithm_is_a_warning(tmp_path):
     }
 
 
-def test_fetch_txt_rejected(tmp_path):
+def problem_set(check) -> set[tuple[str, str, str]]:
+    return {(p.code, p.file, p.severity) for p in check.problems}
+
+
+def retag(root: Path) -> None:
+    """Rewrite the tag manifests after a deliberate edit, so only that edit shows."""
+    for alg in ("sha256", "sha512"):
+        path = root / f"tagmanifest-{alg}.txt"
+        entries = dict(parse_manifest(path.read_bytes(), alg).entries)
+        fresh = {p: hash_file(root / p, [alg]).digests[alg] for p in entries if (root / p).exists()}
+        path.chmod(0o644)
+        path.write_bytes(format_manifest(fresh))
+
+
+def rewrite(path: Path, data: bytes) -> None:
+    path.chmod(0o644)
+    path.write_bytes(data)
+
+
+# --- bagit.txt, strictly -------------------------------------------------
+
+GOOD_DECLARATION = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+
+
+@pytest.mark.parametrize("data", [
+    GOOD_DECLARATION,
+    GOOD_DECLARATION.replace(b"\n", b"\r\n"),
+    GOOD_DECLARATION.replace(b"\n", b"\r"),
+    b"BagIt-Version: 1.0\r\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version: 0.97\nTag-File-Character-Encoding: utf-8\n",  # 0.97: lenient on the name
+    b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF8",     # and on the final break
+])
+def test_bagit_txt_accepted(data):
+    assert read_declaration(data).errors == ()
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + GOOD_DECLARATION,
+    b"BagIt-Version : 1.0\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version:1.0\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version:  1.0\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version: 1.0 \nTag-File-Character-Encoding: UTF-8\n",
+    b"bagit-version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version: 1.0\nTag-File-Character-Encoding: utf-8\n",   # 1.0: exactly UTF-8
+    b"BagIt-Version: 1.0\nTag-File-Character-Encoding: ISO-8859-1\n",
+    b"BagIt-Version: 0.97\nTag-File-Character-Encoding: ISO-8859-1\n",
+    b"BagIt-Version: 1.0\nTag-File-Character-Encoding: \n",
+    b"BagIt-Version: 1.0\n",
+    b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8",      # 1.0: line must end
+    GOOD_DECLARATION + b"\n",
+    GOOD_DECLARATION + b"Extra: x\n",
+    b"BagIt-Version: 0.96\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version: 1\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version: 1.0\n\nTag-File-Character-Encoding: UTF-8\n",
+    b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\xff\n",
+    b"",
+])
+def test_bagit_txt_rejected(data):
+    assert read_declaration(data).errors
+
+
+def test_stray_space_before_colon_is_explained():
+    errors = bagit_txt_errors(b"BagIt-Version : 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    assert any("before the colon" in e for e in errors)
+
+
+# --- manifests: every manifest, once each, paths decoded and confined -----
+
+def add_to_manifest(root: Path, name: str, extra: bytes) -> None:
+    rewrite(root / name, (root / name).read_bytes() + extra)
+    retag(root)
+
+
+def test_file_missing_from_one_manifest_is_named(tmp_path):
     root = write_sample(tmp_path)
-    (root / "fetch.txt").write_text("https://example.org/x - data/x\n")
-    assert codes(check_bag(root, "bag")) == {"B012"}
+    path = root / "manifest-sha512.txt"
+    lines = path.read_bytes().splitlines(keepends=True)
+    rewrite(path, b"".join(line for line in lines if b"data/sub/b.txt" not in line))
+    retag(root)
+    check = check_bag(root, "bag")
+    assert problem_set(check) == {("B003", "bag/data/sub/b.txt", "error")}
+    assert "manifest-sha512.txt" in check.problems[0].message
+
+
+def test_duplicate_manifest_entry_is_an_error(tmp_path):
+    root = write_sample(tmp_path)
+    first = (root / "manifest-sha256.txt").read_bytes().splitlines(keepends=True)[0]
+    add_to_manifest(root, "manifest-sha256.txt", first)
+    check = check_bag(root, "bag")
+    assert [(p.code, p.file, p.pointer) for p in check.problems] == [
+        ("B016", "bag/manifest-sha256.txt", "line 3")]
+
+
+def test_duplicate_with_different_checksum_is_also_an_error(tmp_path):
+    root = write_sample(tmp_path)
+    add_to_manifest(root, "manifest-sha256.txt", b"0" * 64 + b"  data/a.txt\n")
+    assert codes(check_bag(root, "bag")) == {"B016"}
+
+
+def test_binary_mode_star_is_a_warning_and_still_checked(tmp_path):
+    root = write_sample(tmp_path)
+    path = root / "manifest-sha256.txt"
+    rewrite(path, path.read_bytes().replace(b"  data/a.txt", b" *data/a.txt"))
+    retag(root)
+    assert problem_set(check_bag(root, "bag")) == {("B017", "bag/manifest-sha256.txt", "warning")}
+    rewrite(root / "data/a.txt", b"changed")  # the starred entry is really checked
+    assert ("B004", "bag/data/a.txt", "error") in problem_set(check_bag(root, "bag"))
+
+
+def test_bare_percent_is_an_error_in_1_0_but_read_literally(tmp_path):
+    root = write_sample(tmp_path, ("data/100%.txt", "data/%41.txt"))
+    path = root / "manifest-sha256.txt"
+    rewrite(path, path.read_bytes().replace(b"%25", b"%"))
+    retag(root)
+    check = check_bag(root, "bag")
+    # Both lines break the RFC; both files are found (read literally) and listed
+    # in manifest-sha512.txt, so nothing else is wrong.
+    assert [(p.code, p.file) for p in check.problems] == [
+        ("B008", "bag/manifest-sha256.txt"), ("B008", "bag/manifest-sha256.txt")]
+
+
+def test_crlf_manifests_and_percent_encoded_cr_lf(tmp_path):
+    root = write_sample(tmp_path, ("data/a\r\nb.txt", "data/c.txt"))
+    for alg in ("sha256", "sha512"):
+        path = root / f"manifest-{alg}.txt"
+        assert b"data/a%0D%0Ab.txt" in path.read_bytes()
+        rewrite(path, path.read_bytes().replace(b"\n", b"\r\n"))
+    retag(root)
+    assert check_bag(root, "bag").problems == ()
+
+
+@pytest.mark.parametrize("bad", ["/etc/passwd", "data/../../etc/passwd", "../outside.txt",
+                                 "data\\..\\..\\x"])
+def test_manifest_path_outside_the_bag(tmp_path, bad):
+    root = write_sample(tmp_path)
+    add_to_manifest(root, "manifest-sha256.txt", f"{'0' * 64}  {bad}\n".encode())
+    assert ("B007", "bag/manifest-sha256.txt", "error") in problem_set(check_bag(root, "bag"))
+
+
+def test_manifest_path_through_a_symlinked_folder(tmp_path):
+    root = write_sample(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    os.symlink(outside, root / "data" / "linked")
+    digest = hashlib.sha256(b"secret").hexdigest()
+    add_to_manifest(root, "manifest-sha256.txt", f"{digest}  data/linked/secret.txt\n".encode())
+    found = problem_set(check_bag(root, "bag"))
+    assert ("B007", "bag/data/linked", "error") in found
+    assert ("B007", "bag/manifest-sha256.txt", "error") in found
+    assert not any(code == "B002" for code, _, _ in found)  # not merely "missing"
+
+
+def test_tag_manifest_path_outside_the_bag(tmp_path):
+    root = write_sample(tmp_path)
+    path = root / "tagmanifest-sha256.txt"
+    rewrite(path, path.read_bytes() + b"0" * 64 + b"  ../bagit.txt\n")
+    assert ("B007", "bag/tagmanifest-sha256.txt", "error") in problem_set(check_bag(root, "bag"))
+
+
+# --- fetch.txt -------------------------------------------------------------
+
+def test_parse_fetch():
+    parsed = parse_fetch(b"https://example.org/a 12 data/a%20b%0A.txt\r\n"
+                         b"https://example.org/b - data/b.txt\n"
+                         b"no-url 1 data/c.txt\n"
+                         b"https://example.org/d twelve data/d.txt\n"
+                         b"https://example.org/e 1\n"
+                         b"https://example.org/f - data/b.txt\n")
+    assert [(e.url, e.length, e.path) for e in parsed.entries] == [
+        ("https://example.org/a", 12, "data/a%20b\n.txt"), ("https://example.org/b", None, "data/b.txt")]
+    assert [line for line, _ in parsed.errors] == [3, 4, 5, 6]
+
+
+def write_with_fetch(tmp_path, fetch_lines: list[str], drop: str | None = None) -> Path:
+    root = write_sample(tmp_path)
+    if drop:
+        os.unlink(root / drop)
+    (root / "fetch.txt").write_text("".join(line + "\n" for line in fetch_lines))
+    return root
+
+
+def test_fetch_txt_with_missing_file_is_incomplete(tmp_path):
+    size = len(b"content of data/a.txt\n")
+    root = write_with_fetch(tmp_path, [f"https://example.org/a {size} data/a.txt"], drop="data/a.txt")
+    check = check_bag(root, "bag")
+    assert {(p.code, p.file) for p in check.problems if p.severity == "error"} == {
+        ("B012", "bag/data/a.txt")}  # not also B002 missing, nor B005 Payload-Oxum
+    assert problem_set(check) >= {("B020", "bag/fetch.txt", "warning")}
+
+
+def test_fetch_txt_with_every_file_present_validates_normally(tmp_path):
+    size = len(b"content of data/a.txt\n")
+    root = write_with_fetch(tmp_path, [f"https://example.org/a {size} data/a.txt",
+                                       "https://example.org/b - data/sub/b.txt"])
+    check = check_bag(root, "bag")
+    assert {p.severity for p in check.problems} == {"warning"}  # fetch.txt is not tag-manifested
+    rewrite(root / "data/a.txt", b"tampered")
+    assert "B004" in codes(check_bag(root, "bag"))
+
+
+def test_fetch_txt_length_mismatch(tmp_path):
+    root = write_with_fetch(tmp_path, ["https://example.org/a 3 data/a.txt"])
+    assert ("B019", "bag/data/a.txt", "error") in problem_set(check_bag(root, "bag"))
+
+
+@pytest.mark.parametrize("line,code", [
+    ("https://example.org/x - bagit.txt", "B019"),         # a tag file
+    ("https://example.org/x - ../outside.txt", "B007"),
+    ("https://example.org/x - /etc/passwd", "B007"),
+    ("https://example.org/x - data/not-in-manifests.txt", "B019"),
+    ("not a fetch line", "B019"),
+])
+def test_fetch_txt_entries_that_are_errors(tmp_path, line, code):
+    root = write_with_fetch(tmp_path, [line])
+    assert (code, "bag/fetch.txt", "error") in problem_set(check_bag(root, "bag"))
+
+
+# --- portability warnings -----------------------------------------------
+
+def test_portability_hazards():
+    nfc, nfd = "data/caf\u00e9.txt", "data/cafe\u0301.txt"
+    hazards = portability_hazards([nfc, nfd, "data/A.txt", "data/a.txt", "data/b.txt"])
+    assert hazards == sorted([((nfd, nfc) if nfd < nfc else (nfc, nfd),
+                               "differ only by Unicode normalisation (NFC/NFD)"),
+                              (("data/A.txt", "data/a.txt"), "differ only by upper/lower case")])
+    assert portability_hazards(["data/a.txt", "data/b.txt"]) == []
+
+
+def test_case_and_normalisation_twins_are_warnings(tmp_path):
+    names = ("data/Report.pdf", "data/report.pdf", "data/caf\u00e9.txt", "data/cafe\u0301.txt")
+    check = check_bag(write_sample(tmp_path, names), "bag")
+    assert {(p.code, p.severity) for p in check.problems} == {("B018", "warning")}
+    assert {p.file for p in check.problems} == {f"bag/{n}" for n in names}
+
+
+# --- modes ------------------------------------------------------------------
+
+def test_fast_mode_checks_payload_oxum_only(tmp_path):
+    root = write_sample(tmp_path)
+    rewrite(root / "data/a.txt", b"Content of data/a.txt\n")  # same size
+    assert check_bag(root, "bag", mode=FAST).problems == ()
+    assert codes(check_bag(root, "bag")) == {"B004"}
+    rewrite(root / "data/a.txt", b"x")
+    assert codes(check_bag(root, "bag", mode=FAST)) == {"B005"}
+    check = check_bag(root, "bag", mode=FAST)
+    assert (check.files_checked, check.bytes_checked) == (2, 1 + len(b"content of data/sub/b.txt\n"))
+
+
+def test_fast_mode_needs_payload_oxum(tmp_path):
+    root = write_sample(tmp_path)
+    info = root / "bag-info.txt"
+    rewrite(info, b"".join(line for line in info.read_bytes().splitlines(keepends=True)
+                           if not line.startswith(b"Payload-Oxum")))
+    assert codes(check_bag(root, "bag", mode=FAST)) == {"B022"}
+
+
+def test_completeness_only_mode_hashes_nothing(tmp_path):
+    root = write_sample(tmp_path)
+    rewrite(root / "data/a.txt", b"Content of data/a.txt\n")
+    rewrite(root / "bag-info.txt", (root / "bag-info.txt").read_bytes().replace(b"sample", b"simple"))
+    assert check_bag(root, "bag", mode=COMPLETENESS).problems == ()
+    (root / "data/new.txt").write_text("n")
+    os.unlink(root / "data/sub/b.txt")
+    found = {(p.code, p.file) for p in check_bag(root, "bag", mode=COMPLETENESS).problems}
+    assert {("B003", "bag/data/new.txt"), ("B002", "bag/data/sub/b.txt")} <= found
+
+
+def test_unknown_mode_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        check_bag(write_sample(tmp_path), "bag", mode="quick")
+
+
+# --- BagIt 0.97 bags made by bagit-python ---------------------------------
+
+def make_097(tmp_path: Path, **kwargs) -> Path:
+    root = tmp_path / "old"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text("alpha\n")
+    (root / "sub" / "b%20c.txt").write_text("beta\n")  # '%' is literal in 0.97
+    bagit.make_bag(str(root), **kwargs)
+    return root
+
+
+@pytest.mark.parametrize("checksums", [None, ["md5", "sha256"]])
+def test_bagit_python_097_bags_validate(tmp_path, checksums):
+    root = make_097(tmp_path, **({"checksums": checksums} if checksums else {}))
+    assert (root / "bagit.txt").read_bytes().startswith(b"BagIt-Version: 0.97\n")
+    check = check_bag(root, "old")
+    assert check.problems == () and check.version == "0.97" and check.files_checked == 2
+
+
+@pytest.mark.parametrize("alg", ["md5", "sha256"])
+def test_bagit_python_097_checksums_are_checked_strictly(tmp_path, alg):
+    root = make_097(tmp_path, checksums=["md5", "sha256"])
+    path = root / f"manifest-{alg}.txt"
+    rewrite(path, path.read_bytes().replace(b"data/a.txt", b"data/A.txt") + b"")
+    rewrite(root / "data" / "a.txt", b"alphA\n")
+    found = {(p.code, p.file) for p in check_bag(root, "old").problems if p.severity == "error"}
+    assert ("B004", "old/data/a.txt") in found  # the other algorithm still catches it
+    assert ("B006", f"old/manifest-{alg}.txt") in found  # tag manifests of 0.97 are verified

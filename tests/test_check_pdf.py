@@ -88,7 +88,8 @@ def test_duplicated_af_entries_are_found(rendered_pair, tmp_path):
 def test_altered_attachment_bytes_are_found(rendered_pair, tmp_path):
     item = rendered_pair["3u"]
     other = dataclasses.replace(item.statement, body_sha256=hashlib.sha256(b"other").hexdigest())
-    assert codes(dataclasses.replace(item, statement=other)) == ["C004"]
+    # The embedded body differs from the record (C004), and so does the file on disk (C010).
+    assert codes(dataclasses.replace(item, statement=other)) == ["C004", "C010"]
 
 
 def test_body_text_missing_from_pdf_is_found(rendered_pair, tmp_path):
@@ -134,3 +135,13 @@ def test_notdef_glyph_and_pypdf_garbage_have_one_cause(tmp_path, project_dir, fo
     statement = write_statement(tmp_path / "in", "notdef", "plain words more words\n")
     item = RenderedStatement(statement, pdf, hashlib.sha256(pdf.read_bytes()).hexdigest(), "3u")
     assert "C006" in codes(item)
+
+
+def test_body_swapped_for_a_link_after_validation_is_refused(rendered_pair, tmp_path):
+    item = rendered_pair["3u"]
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(item.statement.body_path.read_bytes())
+    link = tmp_path / "check-case.txt"
+    link.symlink_to(outside)
+    swapped = dataclasses.replace(item.statement, body_path=link)
+    assert codes(dataclasses.replace(item, statement=swapped)) == ["C010"]

@@ -63,13 +63,16 @@ def test_build_rebuild_edit_and_verify(dirs):
     statements = sorted(p.stem for p in dirs["statements"].glob("*.json"))
     assert report["package"]["statements"] == len(statements) >= 7
     before = {k: v for k, v in tree_digest(dirs["archive"]).items() if k.startswith(first.name)}
+    log_after_first_build = tree_digest(dirs["archive"])["events.jsonl"]
 
     # Nothing changed: nothing is written, and it says so.
     code, report, err = build(dirs, date="2026-11-29")
     assert code == 0, err
     assert report["package"]["created"] is False
     assert first.name in report["package"]["message"]
-    assert tree_digest(dirs["archive"]) == {**before, ".lock": tree_digest(dirs["archive"])[".lock"]}
+    assert tree_digest(dirs["archive"]) == {
+        **before, ".lock": tree_digest(dirs["archive"])[".lock"], "events.jsonl": log_after_first_build,
+    }
 
     # One statement edited: a new version in which only its files differ.
     seed_body = dirs["statements"] / "embassy-nl-2019-huawei-5g-remarks.txt"

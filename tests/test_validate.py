@@ -172,7 +172,8 @@ CASES: dict[str, tuple[dict[str, Any], set[tuple[str, str, str]]]] = {
     "V013_bom_only": (dict(body=b"\xef\xbb\xbf\n"), {("V013", B, "")}),
     "V015_nul": (dict(body=b"Text\x00more\n"), {("V015", B, "")}),
     "V015_escape_and_c1": (dict(body="Text\x1b[0m and \x85\n".encode()), {("V015", B, "")}),
-    "V015_utf16_without_bom_ascii": (dict(body="A statement.\n".encode("utf-16-le")), {("V015", B, "")}),
+    "V009_utf16_without_bom_ascii": (dict(body="A statement.\n".encode("utf-16-le")), {("V009", B, "")}),
+    "V009_utf16_big_endian_without_bom": (dict(body="Déclaration.\n".encode("utf-16-be")), {("V009", B, "")}),
 }
 
 
@@ -242,7 +243,7 @@ def test_control_character_names_offset_and_code_point(folder):
 
 def test_utf16_without_bom_is_recognised(folder):
     write(folder, body="A statement.\n".encode("utf-16-le"))
-    assert "UTF-16" in message(folder, "V015")
+    assert "UTF-16" in message(folder, "V009")
 
 
 def test_long_values_are_truncated(folder):

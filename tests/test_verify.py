@@ -145,8 +145,10 @@ def test_altered_predecessor_tagmanifest_breaks_chain(archive):
     path = archive / V1 / "tagmanifest-sha256.txt"
     tamper(path, path.read_bytes().replace(b"  bagit.txt", b" bagit.txt"))  # same meaning
     found = problems(archive)
-    assert found == {("B009", f"{V2}/bag-info.txt")}
-    message = next(p.message for p in verify_archive(archive).all_problems)
+    # Same meaning to RFC 8493, but not the form our writer writes (B021), and
+    # not the bytes v0002 recorded (B009).
+    assert found == {("B009", f"{V2}/bag-info.txt"), ("B021", f"{V1}/tagmanifest-sha256.txt")}
+    message = next(p.message for p in verify_archive(archive).all_problems if p.code == "B009")
     assert V1 in message and "altered" in message
 
 
@@ -239,3 +241,99 @@ def test_files_are_read_only_but_tests_can_tamper(archive):
     assert path.stat().st_mode & 0o200
 
 
+
+
+# --- our own rules on top of RFC 8493 --------------------------------------
+
+def test_archive_notes_are_not_strays(archive):
+    (archive / "events.jsonl").write_text("")
+    (archive / "README.md").write_text("# archive\n")
+    result = verify_archive(archive)
+    assert result.ok and result.problems == ()
+
+
+def test_added_tag_file_is_an_error_in_our_packages_only(archive):
+    (archive / V1 / "notes.txt").write_text("added later")
+    assert problems(archive) == {("B006", f"{V1}/notes.txt")}
+    assert {p.severity for p in verify_bag(archive / V1, package_rules=False).problems} == {"warning"}
+
+
+def test_deleted_sha512_tag_manifest_is_found(archive):
+    os.unlink(archive / V2 / "tagmanifest-sha512.txt")
+    assert problems(archive) == {("B006", f"{V2}/tagmanifest-sha512.txt")}
+
+
+def test_upper_case_hex_in_a_tag_manifest_is_found(archive):
+    path = archive / V2 / "tagmanifest-sha512.txt"
+    data = path.read_bytes()
+    tamper(path, data[:10].upper() + data[10:])  # same meaning to RFC 8493
+    assert problems(archive) == {("B021", f"{V2}/tagmanifest-sha512.txt")}
+
+
+def test_external_bag_is_not_held_to_our_rules(tmp_path):
+    root = tmp_path / "someone-elses-bag"
+    root.mkdir()
+    (root / "x.txt").write_text("x")
+    bagit.make_bag(str(root))
+    result = verify_bag(root)
+    assert result.ok and result.problems == () and result.version == 0
+
+
+# --- modes ----------------------------------------------------------------
+
+def test_modes_on_the_archive(archive):
+    path = archive / V1 / PAYLOAD[0]
+    data = path.read_bytes()
+    tamper(path, bytes([data[0] ^ 1]) + data[1:])  # same size: only hashing sees it
+    assert verify_archive(archive, mode="fast").ok
+    assert verify_archive(archive, mode="completeness-only").ok
+    assert error_codes(archive) == {"B004"}
+    os.unlink(archive / V2 / PAYLOAD[1])
+    assert {p.code for p in verify_archive(archive, mode="fast").all_problems} == {"B005"}
+    assert {p.code for p in verify_archive(archive, mode="completeness-only").all_problems} == {
+        "B002", "B005"}
+
+
+# --- the command line ------------------------------------------------------
+
+def cli(*argv):
+    import io
+
+    from pipeline.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def old_bag(tmp_path, name, **kwargs):
+    root = tmp_path / name
+    root.mkdir()
+    (root / "a.txt").write_text("alpha\n")
+    bagit.make_bag(str(root), **kwargs)
+    return root
+
+
+def test_cli_verifies_named_097_bags(tmp_path):
+    good = old_bag(tmp_path, "good", checksums=["md5", "sha256"])
+    bad = old_bag(tmp_path, "bad")
+    tamper(bad / "data" / "a.txt", b"alphA\n")
+    code, out, _ = cli("verify", str(good))
+    assert code == 0 and f"OK   {good}" in out
+    code, out, _ = cli("verify", "--json", str(good), str(bad))
+    report = __import__("json").loads(out)
+    assert code == 1 and not report["ok"]
+    codes = {p["code"] for p in report["stages"][0]["problems"]}
+    assert codes == {"B004"}
+    assert cli("verify", "--fast", str(bad))[0] == 0  # same size
+    assert cli("verify", "--completeness-only", str(bad))[0] == 0
+    assert cli("verify", str(tmp_path / "nowhere"))[0] == 2
+
+
+def test_cli_modes_are_exclusive_and_apply_to_the_archive(archive):
+    assert cli("verify", "--fast", "--completeness-only", "--archive", str(archive))[0] == 2
+    tamper(archive / V1 / PAYLOAD[0], b"x")
+    for flag, expected in (("--fast", 1), ("--completeness-only", 1)):
+        code, out, _ = cli("verify", flag, "--archive", str(archive))
+        assert code == expected and "B005" in out and "nothing hashed" in out
+    assert not (archive / "events.jsonl").exists() or "fast" not in (
+        archive / "events.jsonl").read_text()

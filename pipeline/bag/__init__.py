@@ -7,7 +7,13 @@ One idea per module:
 - :mod:`.tagfile`   ``bagit.txt`` and ``bag-info.txt``
 - :mod:`.tree`      what is on disk in a bag, links not followed
 - :mod:`.writer`    write a new bag into an empty folder, durably
-- :mod:`.validator` check one bag, collecting every problem
+- :mod:`.validator` check one bag (modes fast, completeness-only, full)
+- :mod:`.listing`   completeness: manifests read and compared with the disk
+- :mod:`.digests`   validity: every checksum of every manifest
+- :mod:`.fetch`     ``fetch.txt`` (never fetched; missing files = incomplete)
+- :mod:`.portability` names that collide on case-insensitive or normalising file systems
+- :mod:`.canonical` is a manifest exactly what our writer writes?
+- :mod:`.findings`  problems named ``<label>/<path in bag>``
 - :mod:`.archive`   package names, listing, and the archive lock
 
 We do not use bagit-python to write: it writes BagIt 0.97 and does not

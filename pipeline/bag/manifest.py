@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Mapping
 
-from .paths import decode_path, encode_path
+from .paths import decode_path, encode_path, has_bare_percent
 
 CHUNK_SIZE = 1 << 20
 
@@ -82,16 +82,33 @@ def format_manifest(entries: Mapping[str, str]) -> bytes:
 
 @dataclass(frozen=True)
 class ParsedManifest:
-    """A manifest as read: entries (decoded path → lower-case hex) and the
-    lines that could not be used, as ``(line number, reason)``."""
+    """A manifest as read.
+
+    ``entries``: decoded path → lower-case hex. ``errors``: ``(line, reason)``
+    for lines that could not be used. ``duplicates``: ``(line, path)`` for a
+    path already listed on an earlier line (the first entry is kept).
+    ``starred``: ``(line, path)`` for md5sum's binary-mode ``*`` before the
+    path (stripped). ``bare_percent``: ``(line, path)`` for a ``%`` that is not
+    an RFC 8493 escape (kept literally; see :mod:`.paths`).
+    """
 
     entries: Mapping[str, str]
     errors: tuple[tuple[int, str], ...]
+    duplicates: tuple[tuple[int, str], ...] = ()
+    starred: tuple[tuple[int, str], ...] = ()
+    bare_percent: tuple[tuple[int, str], ...] = ()
 
 
-def parse_manifest(data: bytes, algorithm: str) -> ParsedManifest:
-    """Parse manifest bytes strictly: every line must be ``<hex> <path>``."""
+def parse_manifest(data: bytes, algorithm: str, *, legacy: bool = False) -> ParsedManifest:
+    """Parse manifest bytes strictly: every line must be ``<hex> <path>``.
+
+    Lines may end in LF, CR or CRLF. *legacy* (BagIt 0.97) decodes only
+    ``%0D`` and ``%0A`` in paths and does not report a bare ``%``.
+    """
     errors: list[tuple[int, str]] = []
+    duplicates: list[tuple[int, str]] = []
+    starred: list[tuple[int, str]] = []
+    bare: list[tuple[int, str]] = []
     entries: dict[str, str] = {}
     if data.startswith(b"\xef\xbb\xbf"):
         errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
@@ -109,17 +126,26 @@ def parse_manifest(data: bytes, algorithm: str) -> ParsedManifest:
         if not match or not match.group(2):
             errors.append((number, f"expected '<checksum> <path>', found {line!r}"))
             continue
-        digest, path = match.group(1), decode_path(match.group(2))
+        digest, encoded = match.group(1), match.group(2)
+        if encoded.startswith("*") and len(encoded) > 1:
+            # md5sum -b writes '<hex> *<path>'. A payload path starts with
+            # 'data/', so the '*' cannot be part of it; a tag file whose name
+            # really starts with '*' is not supported (it would be ambiguous).
+            encoded = encoded[1:]
+            starred.append((number, decode_path(encoded, legacy=legacy)))
+        path = decode_path(encoded, legacy=legacy)
         if not _HEX.fullmatch(digest) or (
             expected_length is not None and len(digest) != expected_length
         ):
             errors.append((number, f"{digest!r} is not a {algorithm} checksum"))
             continue
+        if not legacy and has_bare_percent(encoded):
+            bare.append((number, path))
         if path in entries:
-            errors.append((number, f"{path!r} is listed more than once"))
+            duplicates.append((number, path))
             continue
         entries[path] = digest.lower()
-    return ParsedManifest(entries, tuple(errors))
+    return ParsedManifest(entries, tuple(errors), tuple(duplicates), tuple(starred), tuple(bare))
 
 
 def manifest_algorithm(file_name: str, prefix: str) -> str | None:

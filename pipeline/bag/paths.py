@@ -3,7 +3,16 @@
 A manifest line is ``<checksum> <filepath>``. In *filepath* a line feed, a
 carriage return and the percent sign itself — those three and only those —
 are written as ``%0A``, ``%0D`` and ``%25`` (RFC 8493 §2.1.3), so a file
-name can never break a manifest line.
+name can never break a manifest line. An un-encoded CR or LF therefore
+cannot occur inside a path: it ends the line, and what follows is read as a
+(malformed) line of its own.
+
+Our policy for a ``%`` that is followed by anything else (``100%.txt``,
+``%41``): BagIt 1.0 says a ``%`` MUST be encoded, so such a path breaks the
+RFC and is reported as an error, but it is read literally (nothing else is
+decoded), so the file it names is still found and checked. BagIt 0.97 had no
+rule for ``%``, and its main writer (bagit-python) leaves ``%`` as it is and
+encodes only CR and LF; for 0.97 bags we decode ``%0D`` and ``%0A`` only.
 
 Paths in a bag are always relative and use ``/``; a path that could reach
 outside the bag (absolute, ``..``) is unsafe whatever the file system says.
@@ -14,6 +23,8 @@ from __future__ import annotations
 import re
 
 _ENCODED = re.compile(r"%(25|0[aA]|0[dD])")
+_LEGACY_ENCODED = re.compile(r"%(0[aA]|0[dD])")
+_BARE_PERCENT = re.compile(r"%(?!25|0[aA]|0[dD])")
 _DECODE = {"25": "%", "0a": "\n", "0d": "\r"}
 
 
@@ -22,12 +33,19 @@ def encode_path(path: str) -> str:
     return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def decode_path(text: str) -> str:
+def decode_path(text: str, *, legacy: bool = False) -> str:
     """Decode a manifest filepath; one pass, so ``%250A`` becomes ``%0A``.
 
-    Other ``%`` sequences are left as they are: RFC 8493 encodes only these three.
+    Other ``%`` sequences are left as they are: RFC 8493 encodes only these
+    three. With *legacy* (BagIt 0.97) only ``%0D`` and ``%0A`` are decoded.
     """
-    return _ENCODED.sub(lambda m: _DECODE[m.group(1).lower()], text)
+    pattern = _LEGACY_ENCODED if legacy else _ENCODED
+    return pattern.sub(lambda m: _DECODE[m.group(1).lower()], text)
+
+
+def has_bare_percent(text: str) -> bool:
+    """True if the encoded *text* has a ``%`` that does not start %25, %0A or %0D."""
+    return bool(_BARE_PERCENT.search(text))
 
 
 def unsafe_reason(path: str) -> str | None:
@@ -45,6 +63,9 @@ def unsafe_reason(path: str) -> str | None:
             return "path contains a '..' segment"
         if segment in ("", "."):
             return "path contains an empty or '.' segment"
+    # On Windows '\' separates folders too, so 'data\..\x' would climb out there.
+    if any(segment == ".." for segment in re.split(r"[/\\]", path)):
+        return "path contains a '..' segment (with '\\' as the separator)"
     return None
 
 

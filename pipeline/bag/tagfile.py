@@ -10,6 +10,7 @@ since the 79-character limit is only a recommendation.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -110,24 +111,85 @@ def format_bagit_txt(version: str = "1.0") -> bytes:
     return format_tags([("BagIt-Version", version), ("Tag-File-Character-Encoding", "UTF-8")])
 
 
-def bagit_txt_errors(data: bytes) -> list[str]:
-    """What is wrong with a ``bagit.txt`` (empty list: nothing).
+@dataclass(frozen=True)
+class Declaration:
+    """``bagit.txt`` as read: the version (if the first line gave one we can
+    read) and what is wrong with the file."""
 
-    It must hold exactly ``BagIt-Version`` then ``Tag-File-Character-Encoding``;
-    we accept versions 1.0 and 0.97 and only the UTF-8 encoding.
+    version: str | None
+    errors: tuple[str, ...]
+
+    @property
+    def legacy(self) -> bool:
+        """True for BagIt 0.97, read with 0.97's looser rules."""
+        return self.version == "0.97"
+
+
+_VERSION_LINE = re.compile(r"BagIt-Version: ([0-9]+\.[0-9]+)")
+_ENCODING_LINE = re.compile(r"Tag-File-Character-Encoding: (\S+)")
+
+
+def read_declaration(data: bytes) -> Declaration:
+    """Check ``bagit.txt`` strictly (RFC 8493 §2.1.1).
+
+    Exactly two lines, ``BagIt-Version: M.N`` and
+    ``Tag-File-Character-Encoding: UTF-8``, character for character (one
+    space after each colon, none before), UTF-8 without a byte-order mark,
+    each line ended by LF, CRLF or CR. We read versions 1.0 and 0.97. For
+    0.97 we are lenient where 0.97 was: any spelling of the UTF-8 encoding
+    name (``utf-8``, ``UTF8``), and a missing final line break. We read no
+    other tag-file encoding: a bag in Latin-1 is reported, not guessed at.
     """
-    parsed = parse_tags(data)
-    problems = [f"line {n}: {reason}" if n else reason for n, reason in parsed.errors]
-    labels = [label for label, _ in parsed.elements]
-    if labels != ["BagIt-Version", "Tag-File-Character-Encoding"]:
-        problems.append(
-            "must contain exactly 'BagIt-Version' and 'Tag-File-Character-Encoding', "
-            f"in that order; found {labels or 'nothing'}"
-        )
-    version = parsed.get("BagIt-Version")
-    if version is not None and version not in ACCEPTED_VERSIONS:
-        problems.append(f"BagIt-Version {version!r} is not one we can check (1.0 or 0.97)")
-    encoding = parsed.get("Tag-File-Character-Encoding")
-    if encoding is not None and encoding.upper() != "UTF-8":
-        problems.append(f"Tag-File-Character-Encoding {encoding!r} is not UTF-8")
-    return problems
+    errors: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        errors.append("file starts with a UTF-8 byte-order mark (RFC 8493 forbids one here)")
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Declaration(None, (*errors, f"not UTF-8 text (bad byte at offset {exc.start})"))
+    lines = _LINE_BREAK.split(text)
+    final_break = bool(lines) and lines[-1] == ""
+    if final_break:
+        lines.pop()
+    version = None
+    first = lines[0] if lines else ""
+    if match := _VERSION_LINE.fullmatch(first):
+        version = match.group(1)
+        if version not in ACCEPTED_VERSIONS:
+            errors.append(f"BagIt-Version {version!r} is not one we can check (1.0 or 0.97)")
+    else:
+        errors.append(f"line 1 must be exactly 'BagIt-Version: M.N'; found {first!r}"
+                      + _hint(first))
+    second = lines[1] if len(lines) > 1 else ""
+    if match := _ENCODING_LINE.fullmatch(second):
+        encoding = match.group(1)
+        if encoding != "UTF-8" and not (version == "0.97" and _is_utf8_name(encoding)):
+            errors.append(f"Tag-File-Character-Encoding is {encoding!r}; only 'UTF-8' is accepted")
+    else:
+        errors.append("line 2 must be exactly 'Tag-File-Character-Encoding: UTF-8'; "
+                      f"found {second!r}" + _hint(second))
+    if len(lines) > 2:
+        errors.append(f"{len(lines)} lines; bagit.txt has exactly two")
+    if lines and not final_break and version != "0.97":
+        errors.append("last line has no line break")
+    return Declaration(version, tuple(errors))
+
+
+def _hint(line: str) -> str:
+    label, colon, _ = line.partition(":")
+    if colon and label != label.strip():
+        return " (no space is allowed before the colon)"
+    return ""
+
+
+def _is_utf8_name(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def bagit_txt_errors(data: bytes) -> list[str]:
+    """What is wrong with a ``bagit.txt`` (empty list: nothing); see :func:`read_declaration`."""
+    return list(read_declaration(data).errors)

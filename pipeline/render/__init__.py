@@ -12,7 +12,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .. import SOFTWARE_AGENT
 from ..body import decode_body
@@ -25,9 +25,12 @@ from .sandbox import SandboxedFetcher
 from .store import RenderKey, load_rendered, store_pdf
 from .xmp import DocumentFacts
 
+if TYPE_CHECKING:
+    from ..executors import RenderExecutor
+
 __all__ = [
-    "DEFAULT_VARIANT", "VARIANTS", "RenderConfig", "Renderer", "load_rendered",
-    "render_statements",
+    "DEFAULT_VARIANT", "VARIANTS", "RenderConfig", "RenderRefused", "Renderer", "load_rendered",
+    "render_fingerprint", "render_statements",
 ]
 
 
@@ -58,6 +61,20 @@ def _templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def render_fingerprint(config: RenderConfig, font_set: FontSet) -> str:
+    """Digest of everything besides the statement that affects a PDF's bytes.
+
+    Cheap on purpose (no FontConfiguration): an unchanged build needs only
+    this, and a worker's Renderer must arrive at the same value.
+    """
+    from weasyprint import __version__ as weasyprint_version
+
+    return hashlib.sha256("\n".join((
+        SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", font_set.fingerprint,
+        _templates_digest(config.templates_dir), config.variant, str(config.uncompressed),
+    )).encode()).hexdigest()
+
+
 class Renderer:
     """One WeasyPrint set-up (fonts loaded once) for many documents."""
 
@@ -72,10 +89,7 @@ class Renderer:
             self.font_config = FontConfiguration()
         ensure_confined(self.font_set, self.font_config)
         self.producer = f"WeasyPrint {weasyprint_version}"
-        self.fingerprint = hashlib.sha256("\n".join((
-            SOFTWARE_AGENT, self.producer, self.font_set.fingerprint,
-            _templates_digest(config.templates_dir), config.variant, str(config.uncompressed),
-        )).encode()).hexdigest()
+        self.fingerprint = render_fingerprint(config, self.font_set)
 
     def key(self, statement: Statement) -> RenderKey:
         return RenderKey.of(statement, self.fingerprint, self.config.variant)
@@ -130,37 +144,55 @@ def render_statements(
     *,
     force: bool = False,
     progress: Callable[[int, Statement, str], None] | None = None,
+    workers: int | None = None,
+    executor: "RenderExecutor | None" = None,
 ) -> tuple[list[RenderedStatement], StageReport]:
     """Render each statement to ``out_dir/<identifier>.pdf``.
 
     A PDF whose render key (inputs, templates, fonts, versions, variant) is
-    unchanged is reused unless ``force``; every new PDF is written atomically.
+    unchanged is reused unless ``force``; only the others go to the executor
+    (default: a local pool of ``workers`` processes, ``os.cpu_count()`` if
+    None). Every new PDF is checked against its digest and written
+    atomically here, in this process, so the cache has a single writer.
+    Results and progress keep the statements' order whatever the executor.
     """
-    renderer = Renderer(config)
-    rendered: list[RenderedStatement] = []
-    problems: list[Problem] = []
-    items = []
+    from ..executors import RenderJob, local_executor
+
+    fingerprint = render_fingerprint(config, FontSet(config.fonts_dir))
+    outcomes: dict[int, RenderedStatement | None] = {}
+    pending: list[tuple[int, Statement, RenderKey]] = []
     for index, statement in enumerate(statements, 1):
-        key = renderer.key(statement)
+        key = RenderKey.of(statement, fingerprint, config.variant)
         reused = None if force else load_rendered(statement, out_dir, key)
-        if reused is not None:
-            rendered.append(reused)
-            items.append({"identifier": statement.identifier, "pdf": str(reused.pdf_path), "sha256": reused.pdf_sha256, "rendered": False})
-            if progress:
-                progress(index, statement, "unchanged")
+        if reused is None:
+            pending.append((index, statement, key))
             continue
-        metadata_bytes = statement.metadata_path.read_bytes()
-        body_bytes = statement.body_path.read_bytes()
-        try:
-            data = renderer.render(statement, metadata_bytes, body_bytes)
-        except RenderRefused as refused:
-            problems.extend(refused.problems)
-            if progress:
-                progress(index, statement, "failed")
-            continue
-        result = store_pdf(statement, out_dir, key, data, config.variant)
-        rendered.append(result)
-        items.append({"identifier": statement.identifier, "pdf": str(result.pdf_path), "sha256": result.pdf_sha256, "rendered": True})
+        outcomes[index] = reused
         if progress:
-            progress(index, statement, "rendered")
-    return rendered, StageReport("render", tuple(problems), tuple(items))
+            progress(index, statement, "unchanged")
+
+    problems: list[Problem] = []
+    fresh: set[int] = set()
+    if pending:
+        executor = executor or local_executor(workers)
+        jobs = (RenderJob.read(statement) for _, statement, _ in pending)
+        for (index, statement, key), result in zip(pending, executor.render(config, fingerprint, jobs, len(pending))):
+            result.verify(statement.identifier, fingerprint)
+            if result.problems:
+                problems.extend(result.problems)
+                outcomes[index] = None
+                if progress:
+                    progress(index, statement, "failed")
+                continue
+            outcomes[index] = store_pdf(statement, out_dir, key, result.pdf, config.variant)
+            fresh.add(index)
+            if progress:
+                progress(index, statement, "rendered")
+
+    rendered = [r for _, r in sorted(outcomes.items()) if r is not None]
+    items = tuple(
+        {"identifier": r.statement.identifier, "pdf": str(r.pdf_path), "sha256": r.pdf_sha256,
+         "rendered": index in fresh}
+        for index, r in sorted(outcomes.items()) if r is not None
+    )
+    return rendered, StageReport("render", tuple(problems), items)

@@ -1,0 +1,274 @@
+"""Benchmarks for issue 5, side by side in one run; results to bench/RESULTS.md.
+
+    python bench/run.py --smoke                  # seconds; what CI may run
+    python bench/run.py --render-n 40 --noop-n 1000 --rss-n 1000 --repeat 3
+
+Every comparison runs its contenders alternately in the same run (A B A B …)
+so the machine's load hits both alike; each ratio is reported as the median
+over ``--repeat`` rounds together with its min–max, which shows the noise.
+Standard library and project code only (bagit-python, installed for the
+tests, is used when present). A corpus of N statements is made from
+``statements/``: statement i is example i mod 7 with " [bench i]" added to
+its title and a paragraph naming i added to its body, so every PDF differs
+and every script (Latin, Cyrillic, Greek, CJK, Arabic, Hebrew) recurs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from pipeline.cli import main as cli  # noqa: E402
+
+SUFFIXES = (".txt", ".md", ".html")
+
+
+def make_corpus(target: Path, n: int) -> Path:
+    """N varied statements in *target* (made once, reused if complete)."""
+    examples = sorted((PROJECT / "statements").glob("*.json"))
+    if target.is_dir() and len(list(target.glob("*.json"))) == n:
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for i in range(n):
+        source = examples[i % len(examples)]
+        record = json.loads(source.read_text(encoding="utf-8-sig"))
+        record.pop("$schema", None)
+        identifier = f"{source.stem[:80]}-b{i:05d}"
+        record["identifier"] = identifier
+        record["title"] = f"{record['title']} [bench {i}]"
+        (target / f"{identifier}.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        body = next(source.with_suffix(s) for s in SUFFIXES if source.with_suffix(s).exists())
+        extra = {".txt": f"\n\nBenchmark copy number {i}\n", ".md": f"\n\nBenchmark copy number {i}\n",
+                 ".html": f"\n<p>Benchmark copy number {i}</p>\n"}[body.suffix]
+        (target / f"{identifier}{body.suffix}").write_bytes(body.read_bytes() + extra.encode())
+    return target
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def side_by_side(rounds: int, **contenders: Callable[[], object]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, action in contenders.items():
+            times[name].append(timed(action))
+    return times
+
+
+def ratio(times: dict[str, list[float]], slow: str, fast: str) -> str:
+    ratios = [a / b for a, b in zip(times[slow], times[fast])]
+    return f"{statistics.median(ratios):.2f}× (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+
+
+def secs(values: list[float]) -> str:
+    return f"median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+
+
+def run_cli(*argv: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli(list(argv), out=out, err=err)
+    if code != 0:
+        raise SystemExit(f"statement-archive {' '.join(argv)} failed ({code}):\n{out.getvalue()[-2000:]}{err.getvalue()[-2000:]}")
+
+
+def statements_of(folder: Path):
+    from pipeline.validate import validate_statements
+
+    statements, report = validate_statements(folder, PROJECT / "schemas" / "statement.schema.json")
+    assert report.ok, report.problems[:3]
+    return statements
+
+
+# -- 1. pipeline vs raw WeasyPrint, 2. two workers vs one ---------------------
+
+def bench_render(work: Path, n: int, rounds: int) -> list[str]:
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from pipeline.body import decode_body
+    from pipeline.bodyhtml import layout_body
+    from pipeline.render import RenderConfig, render_statements
+    from pipeline.render.document import document_html, template_environment
+    from pipeline.render.fonts import FontSet, confined_fontconfig
+
+    statements = statements_of(make_corpus(work / f"corpus-{n}", n))
+    config = RenderConfig(PROJECT / "templates", PROJECT / "fonts", work / "render-work")
+    environment = template_environment(config.templates_dir)
+    htmls = [document_html(environment, config.templates_dir, s.metadata,
+                           layout_body(decode_body(s.body_path.read_bytes()), s.media_type), s.media_type)
+             for s in statements]
+    base_url = config.templates_dir.resolve().as_uri() + "/"
+
+    def raw() -> None:
+        # Plain WeasyPrint, same HTML, same confined fonts, same PDF/A variant,
+        # one FontConfiguration: what the pipeline is measured against.
+        with confined_fontconfig(FontSet(config.fonts_dir), config.work_dir):
+            fonts = FontConfiguration()
+        for html in htmls:
+            HTML(string=html, base_url=base_url).write_pdf(font_config=fonts, pdf_variant="pdf/a-3u")
+
+    def pipeline(workers: int) -> Callable[[], None]:
+        def go() -> None:
+            _, report = render_statements(statements, work / f"pdf-w{workers}", config, force=True, workers=workers)
+            assert report.ok
+        return go
+
+    times = side_by_side(rounds, raw=raw, pipeline_1=pipeline(1), pipeline_2=pipeline(2))
+    return [
+        f"| 1 | render {n} statements: raw WeasyPrint, 1 process | {secs(times['raw'])} | |",
+        f"| 1 | render {n} statements: pipeline, `workers=1` | {secs(times['pipeline_1'])} | "
+        f"throughput vs raw: {ratio(times, 'raw', 'pipeline_1')} (goal ≥ 0.9) |",
+        f"| 2 | render {n} statements: pipeline, `workers=2` | {secs(times['pipeline_2'])} | "
+        f"speed-up vs 1 worker: {ratio(times, 'pipeline_1', 'pipeline_2')} (goal ≥ 1.8) |",
+    ]
+
+
+# -- 3. no-op build, 5. peak RSS of a full build --------------------------------
+
+def build_args(corpus: Path, out: Path) -> list[str]:
+    return ["build", "--statements", str(corpus), "--archive", str(out / "archive"),
+            "--build-dir", str(out / "build"), "--date", "2026-11-28", "--quiet"]
+
+
+def child_build(argv: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB, the largest single process) of a build in a child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT, check=True,
+                   stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    # ru_maxrss of RUSAGE_CHILDREN is the largest of all waited-for
+    # descendants (the CLI and its render workers), not their sum.
+    return wall, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def bench_builds(work: Path, n: int, rounds: int, report: Callable[[list[str]], None]) -> None:
+    corpus = make_corpus(work / f"corpus-{n}", n)
+    out = work / f"build-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    full, rss = child_build(build_args(corpus, out))
+    report([f"| 5 | full build of {n} statements (child process, default workers) | {full:.1f} s | "
+            f"peak RSS {rss / 1024:.0f} MiB (goal flat, ≤ 400 MB) |"])
+    noop = [child_build(build_args(corpus, out))[0] for _ in range(rounds)]
+    goal = "≤ 2 s" if n <= 1000 else "≤ 10 s"
+    report([f"| 3 | no-op build of {n} statements, `python -m pipeline build` | {secs(noop)} | goal {goal} |"])
+    in_process = side_by_side(rounds, noop_in_process=lambda: run_cli(*build_args(corpus, out)))
+    report([f"| 3 | same, in-process (no interpreter start-up) | {secs(in_process['noop_in_process'])} | |"])
+
+
+# -- 4. verify vs sha256sum+sha512sum and bagit-python ---------------------------
+
+def bench_verify(work: Path, n: int, rounds: int) -> list[str]:
+    out = work / f"build-{n}"
+    if not (out / "archive").is_dir():
+        run_cli(*build_args(make_corpus(work / f"corpus-{n}", n), out))
+    archive = out / "archive"
+    [bag] = [p for p in archive.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    files = sorted(str(p) for p in (bag / "data").rglob("*") if p.is_file())
+
+    def coreutils() -> None:
+        for tool in ("sha256sum", "sha512sum"):
+            subprocess.run([tool, *files], check=True, stdout=subprocess.DEVNULL)
+
+    from pipeline.verify import verify_archive
+
+    def verify() -> None:
+        # The stage function, not the CLI: the same work without the CLI's
+        # report printing (and independent of how the CLI logs events).
+        assert verify_archive(archive).ok
+
+    contenders = {"verify": verify, "coreutils": coreutils}
+    try:
+        import bagit
+        contenders["bagit"] = lambda: bagit.Bag(str(bag)).validate(processes=2)
+    except ImportError:
+        pass
+    times = side_by_side(rounds, **contenders)
+    rows = [
+        f"| 4 | `verify` of one package of {n} statements ({len(files)} payload files) | {secs(times['verify'])} | |",
+        f"| 4 | `sha256sum` + `sha512sum` over the same payload files | {secs(times['coreutils'])} | "
+        f"verify throughput vs coreutils: {ratio(times, 'coreutils', 'verify')} (goal ≥ 0.9) |",
+    ]
+    if "bagit" in times:
+        rows.append(f"| 4 | bagit-python `Bag(path).validate(processes=2)` | {secs(times['bagit'])} | "
+                    f"verify throughput vs bagit-python: {ratio(times, 'bagit', 'verify')} (goal ≥ 1.2) |")
+    return rows
+
+
+# -- machine and report ------------------------------------------------------------
+
+def machine() -> list[str]:
+    import weasyprint
+    from weasyprint.text import ffi
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        f"- nproc: {os.cpu_count()}; CPU: {cpu}; load average at start: {load}",
+        f"- Python {platform.python_version()} on {platform.platform()}",
+        f"- WeasyPrint {weasyprint.__version__}; libharfbuzz-subset loaded: "
+        f"{'yes' if getattr(ffi, 'harfbuzz_subset', None) is not None else 'no (fontTools fallback)'}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny corpora: a check that the benchmark runs")
+    parser.add_argument("--render-n", type=int, default=40, help="statements for the render comparisons")
+    parser.add_argument("--noop-n", type=int, nargs="*", default=[1000], help="corpus sizes for no-op build, RSS and verify (none: render comparisons only)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of each side-by-side comparison")
+    parser.add_argument("--work", type=Path, help="folder for corpora and builds (default: a temporary one)")
+    parser.add_argument("--results", type=Path, help="write the table here (default: bench/RESULTS.md; none for --smoke)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.render_n, args.noop_n, args.repeat = 3, [4], 1
+    work = args.work or Path(tempfile.mkdtemp(prefix="statement-archive-bench-"))
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    rows = ["| # | what | time | result |", "| --- | --- | --- | --- |"]
+    started = time.perf_counter()
+
+    def report(new: list[str]) -> None:
+        rows.extend(new)
+        print("\n".join(new), flush=True)  # as we go: a long run that fails later keeps these
+
+    if args.render_n:
+        report(bench_render(work, args.render_n, args.repeat))
+    for n in args.noop_n:
+        bench_builds(work, n, args.repeat, report)
+    if args.noop_n:
+        report(bench_verify(work, args.noop_n[0], args.repeat))
+    text = "\n".join([
+        f"Command: `{command.strip()}` (total {time.perf_counter() - started:.0f} s)", "", *machine(), "", *rows, "",
+    ])
+    print(text if not args.smoke else "\n".join(machine()))
+    results = args.results or (None if args.smoke else PROJECT / "bench" / "RESULTS.md")
+    if results:
+        with results.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{text}")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Listing and reading the statements folder without trusting what is in it.
+
+The folder is untrusted input. A symbolic link could make the pipeline read
+(and archive) a file from anywhere on the machine, and its target can change
+between validation and packaging; a pipe or device named ``x.txt`` could
+block a read for ever; a 20 MB body would be rendered for minutes. So:
+
+* entries are classified by ``lstat``: links are never followed, linked
+  folders are never descended;
+* a file is opened with ``O_NOFOLLOW | O_NONBLOCK`` (a link swapped in after
+  listing is still refused, a pipe never blocks) and must be a regular file
+  by ``fstat`` of the open descriptor;
+* at most ``limit + 1`` bytes are read, whatever the file claims its size is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FolderListing:
+    """``candidates``: every entry that may be a statement file (regular, link, pipe…),
+    sorted; ``regular``: the regular files among them; ``linked_folders``: links to
+    folders, which are reported and not descended."""
+
+    candidates: list[Path] = field(default_factory=list)
+    regular: set[Path] = field(default_factory=set)
+    linked_folders: list[Path] = field(default_factory=list)
+
+
+class Unreadable(Exception):
+    """A statement file that must not or cannot be read; ``code`` says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def list_folder(folder: Path) -> FolderListing:
+    listing = FolderListing()
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:  # removed while we looked
+            continue
+        if stat.S_ISDIR(mode):
+            continue  # sub-folders are not part of the statements' layout
+        if stat.S_ISLNK(mode) and path.is_dir():  # is_dir() stats the target; it opens nothing
+            listing.linked_folders.append(path)
+            continue
+        listing.candidates.append(path)
+        if stat.S_ISREG(mode):
+            listing.regular.add(path)
+    return listing
+
+
+def link_description(path: Path, folder: Path) -> str:
+    """Where a link points, said without opening anything."""
+    target = os.readlink(path)
+    resolved = Path(os.path.realpath(path))
+    where = "inside" if resolved.is_relative_to(folder) else "outside"
+    return f"a symbolic link to {printable(target)[:120]} ({where} the statements folder)"
+
+
+def read_file(path: Path, limit: int, folder: Path) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; :class:`Unreadable` otherwise."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        raise Unreadable("V021", f"cannot be read: {exc.strerror}") from None
+    if stat.S_ISLNK(mode):
+        raise Unreadable("V018", f"is {link_description(path, folder)}; links are not followed: "
+                                 "put the file itself in the statements folder")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if os.path.islink(path):  # swapped for a link after listing
+            raise Unreadable("V018", "became a symbolic link while being validated; links are not followed") from None
+        raise Unreadable("V021", f"cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable("V021", "is not a regular file (a pipe, socket or device); save the statement as a file")
+        if info.st_size > limit:
+            raise Unreadable("V017", _too_large(info.st_size, limit))
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # grew after fstat
+        raise Unreadable("V017", _too_large(len(data), limit))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (f"is {size:,} bytes; the limit is {limit:,} bytes ({limit / 2**20:g} MiB): "
+            "check that this is the statement's text and not a capture of a whole site or a binary file")
+
+
+def printable(text: str) -> str:
+    """``text`` with anything a terminal would act on (or cannot print) escaped.
+
+    File names and keys come from the officer's disk and may hold control
+    characters, bytes that are not UTF-8 (surrogate escapes) or lone surrogates.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable():
+            out.append(char)
+        elif 0xDC80 <= ord(char) <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}")
+    return "".join(out)
+
+
+class ChangedSinceValidation(Exception):
+    """A statement file is no longer the file validation read."""
+
+
+def read_unchanged(path: Path, expected_sha256: str) -> bytes:
+    """The file's bytes, read as validation read them, if they are still the same.
+
+    Later stages re-read statement files; a file swapped for a link, or edited
+    between validation and now, must not slip into a PDF or a package.
+    """
+    try:
+        data = read_file(path, _REREAD_LIMIT, path.parent)
+    except Unreadable as exc:
+        raise ChangedSinceValidation(f"{path}: {exc}; validate again") from None
+    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+        raise ChangedSinceValidation(f"{path}: changed since it was validated; validate again")
+    return data
+
+
+# Validation already enforced the real limits; this only bounds a re-read.
+_REREAD_LIMIT = 1 << 30

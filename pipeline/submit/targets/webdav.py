@@ -1,0 +1,131 @@
+"""WebDAV (RFC 4918): MKCOL each missing collection, PUT, then GET it back.
+
+WebDAV servers do not check digests, so a copy counts as confirmed only when
+the bytes read back have the SHA-256 of the bytes sent.
+
+Built on the standard library's http.client: the four methods used here need
+no more, it adds no dependency to an archive that must install for years, and
+it lets this module decide exactly which failures are retried. One connection
+per request keeps a dropped connection from poisoning the next one.
+Credentials go only into the Authorization header; messages name the URL
+without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import mimetypes
+import re
+import ssl
+from typing import Mapping
+from urllib.parse import SplitResult, quote
+
+from ...errors import InputError
+from ..credentials import Credentials, find_credentials
+from . import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+class WebDavTarget:
+    def __init__(self, *, secure: bool, host: str, port: int | None, base_path: str,
+                 credentials: Credentials | None, timeout: float):
+        self.secure, self.host, self.port = secure, host, port
+        self.base_path = base_path if base_path.endswith("/") else base_path + "/"
+        self.credentials = credentials
+        self.timeout = timeout
+        netloc = host if port is None else f"{host}:{port}"
+        self.url = f"{'webdavs' if secure else 'webdav'}://{netloc}{self.base_path}"
+        self._http_base = f"{'https' if secure else 'http'}://{netloc}"
+        self._collections: set[str] = set()  # made (or found) during this run
+
+    @classmethod
+    def from_url(cls, parts: SplitResult, options: TargetOptions) -> "WebDavTarget":
+        if not parts.hostname:
+            raise InputError("a webdav:// target needs a host, e.g. webdav://records.example/inbox/")
+        try:
+            port = parts.port
+        except ValueError:
+            raise InputError("the port in the webdav target URL is not a number") from None
+        credentials = find_credentials(parts.hostname, options.environ, options.netrc_file)
+        return cls(secure=parts.scheme.lower() == "webdavs", host=parts.hostname, port=port,
+                   base_path=parts.path or "/", credentials=credentials, timeout=options.timeout)
+
+    def location(self, name: str) -> str:
+        return self._http_base + self._path(name)
+
+    def put(self, name: str, data: bytes, properties: Mapping[str, str]) -> Receipt:
+        segments = check_name(name)
+        for depth in range(1, len(segments)):
+            self._make_collection("/".join(segments[:depth]) + "/")
+        content_type = mimetypes.guess_type(segments[-1])[0] or "application/octet-stream"
+        status, reason, body = self._request("PUT", self._path(name), data,
+                                             {"Content-Type": content_type})
+        if status not in (200, 201, 204):
+            self._refused("PUT", name, status, reason, body)
+        return Receipt(self.location(name), f"{status} {reason}")
+
+    def confirm(self, name: str, expected: Digest) -> Confirmation:
+        status, reason, body = self._request("GET", self._path(name))
+        where = self.location(name)
+        if status == 404:
+            return Confirmation(False, where, "not found when read back (404)")
+        if status != 200:
+            self._refused("GET", name, status, reason, body)
+        found = hashlib.sha256(body).hexdigest()
+        if found != expected.sha256:
+            return Confirmation(False, where, f"read back {len(body)} bytes with sha256 {found}; "
+                                f"sent {expected.size} bytes with sha256 {expected.sha256}")
+        return Confirmation(True, where, f"read back {len(body)} bytes, sha256 {found}")
+
+    # -- HTTP ------------------------------------------------------------------
+
+    def _path(self, name: str) -> str:
+        return self.base_path + "/".join(quote(s, safe="") for s in check_name(name.rstrip("/")))
+
+    def _make_collection(self, name: str) -> None:
+        if name in self._collections:
+            return
+        path = self._path(name) + "/"
+        status, reason, body = self._request("MKCOL", path)
+        # 405: it exists already (RFC 4918 §9.3.1), which is what we want
+        if status not in (201, 405):
+            self._refused("MKCOL", name, status, reason, body)
+        self._collections.add(name)
+
+    def _request(self, method: str, path: str, body: bytes | None = None,
+                 headers: Mapping[str, str] | None = None) -> tuple[int, str, bytes]:
+        sent = {"Connection": "close", **(headers or {})}
+        if self.credentials is not None:
+            sent["Authorization"] = self.credentials.basic_authorization()
+        if self.secure:
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        where = f"{method} {self._http_base}{path}"
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            return response.status, response.reason, response.read()
+        except ssl.SSLCertVerificationError as exc:
+            raise TargetError(f"{where}: the server's TLS certificate is not trusted "
+                              f"({exc.verify_message})") from None
+        except TimeoutError:
+            raise Transient(f"{where}: no answer within {self.timeout:g} s") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise Transient(f"{where}: connection failed ({type(exc).__name__}: {exc})") from None
+        finally:
+            connection.close()
+
+    def _refused(self, method: str, name: str, status: int, reason: str, body: bytes) -> None:
+        said = excerpt(_TAG.sub(" ", body[:4096].decode("utf-8", "replace")))
+        message = f"{method} {self.location(name)}: {status} {reason}" + (f": {said}" if said else "")
+        if status == 401:
+            message += ("; the server did not accept the credentials" if self.credentials else
+                        "; no credentials were given: set STATEMENT_ARCHIVE_USER and "
+                        "STATEMENT_ARCHIVE_PASSWORD, or add the host to ~/.netrc")
+        if status >= 500:
+            raise Transient(message, status)
+        raise TargetError(message, status)

@@ -1,0 +1,260 @@
+"""Hostile and broken input through the real command line (issue 3, part 3; §5 links).
+
+The corpus is in ``tests/hostile/corpus.py``: every case writes real files
+and states its exact outcome. Invalid input must give exit 1, the problems
+expected (code, file, JSON pointer) and no package. Valid but dangerous
+content is built in one run and must come out as text.
+
+Isolation is proved, not assumed, for every case:
+
+1. a local HTTP server records every request: it must receive none;
+2. a canary file outside the project, referenced by links, ``file://`` URLs,
+   CSS, Markdown images and ``{% include %}``, is watched with inotify: it must
+   never be opened or read (its folder is watched too, so listing it counts);
+3. every package already in the archive is unchanged byte for byte.
+
+The positive controls show that the server and the watch do see a leak, so
+each proof can fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import json
+import os
+import shutil
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from hostile.corpus import DANGEROUS, INVALID, Env, body, dangerous_metadata, fill, meta
+from hostile.inotify import Watch
+from statement_factory import write_statement
+
+from pipeline.cli import main
+from pipeline.validate import DEFAULT_MAX_BODY_BYTES, validate_statements
+
+PROJECT = Path(__file__).resolve().parents[1]
+SCHEMA = PROJECT / "schemas" / "statement.schema.json"
+DATE = "2024-06-01"
+
+
+# --- the three witnesses -------------------------------------------------------------
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def _record(self):
+        type(self).requests.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.end_headers()
+        self.wfile.write(b"body { color: red }")
+
+    do_GET = do_POST = do_HEAD = _record
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    _Recorder.requests = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Recorder.requests
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, server):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "canary.txt").write_text("canary: nobody may read this\n")
+    (outside / "canary.json").write_text('{"identifier": broken')  # a V001 if the folder were ever descended
+    return Env(base=server[0], canary=outside / "canary.txt", outside=outside)
+
+
+@pytest.fixture(scope="module")
+def watch(env):
+    watch = Watch(env.canary, env.outside)  # added after the canary was written
+    yield watch
+    watch.close()
+
+
+def packages(archive: Path) -> dict[str, str]:
+    """relative path → sha256 of every file and folder of every package in ``archive``."""
+    tree = {}
+    for package in sorted(archive.glob("statements-*")):
+        for path in sorted([package, *package.rglob("*")]):
+            key = path.relative_to(archive).as_posix()
+            tree[key] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+    return tree
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory, fonts_dir):
+    """An archive holding one good package, built by the CLI."""
+    root = tmp_path_factory.mktemp("archived")
+    write_statement(root / "statements", "archived-good", "A statement archived before the attack.\n")
+    code, report, _ = cli("build", root / "statements", root / "archive", root / "build")
+    assert code == 0 and report["package"]["created"], report
+    tree = packages(root / "archive")
+    assert len(tree) > 5
+    shutil.copytree(root / "archive", root / "pristine", symlinks=True)
+    return root / "archive", tree
+
+
+def cli(command: str, statements: Path, archive: Path, build_dir: Path) -> tuple[int, dict, str]:
+    out, err = io.StringIO(), io.StringIO()
+    args = [command, "--statements", str(statements), "--archive", str(archive), "--json", "--quiet"]
+    if command == "build":
+        args += ["--build-dir", str(build_dir), "--date", DATE]
+    code = main(args, out=out, err=err)
+    return code, json.loads(out.getvalue()), out.getvalue() + err.getvalue()
+
+
+def witnesses(server, watch, archive) -> dict[str, object]:
+    """What the three witnesses saw; each is reset, so one leak fails one case, not every later one."""
+    seen = {"requests": list(server[1]), "canary events": watch.events(),
+            "archive unchanged": packages(archive[0]) == archive[1]}
+    server[1].clear()
+    if not seen["archive unchanged"]:
+        shutil.rmtree(archive[0])
+        shutil.copytree(archive[0].with_name("pristine"), archive[0], symlinks=True)
+    return seen
+
+
+ISOLATED = {"requests": [], "canary events": [], "archive unchanged": True}
+
+
+# --- positive controls: each witness can fail ----------------------------------------
+
+def test_the_witnesses_see_a_leak(tmp_path, env, server, watch):
+    assert watch.events() == []
+    link = tmp_path / "link.txt"
+    link.symlink_to(env.canary)
+    assert link.read_bytes().startswith(b"canary")  # what validation did before links were refused
+    events = watch.events()
+    assert (str(env.canary), "OPEN") in events and (str(env.canary), "ACCESS") in events
+    list(os.scandir(env.outside))
+    assert (str(env.outside), "OPEN (folder)") in watch.events()
+    with urllib.request.urlopen(f"{env.base}/control") as response:
+        assert response.status == 200
+    assert server[1] == ["GET /control"]
+    server[1].clear()
+
+
+def test_the_watch_sees_the_pipeline_read_a_file(tmp_path, env, watch, server):
+    """A hard link is the canary's own inode under another name: validation reads it, the watch fires."""
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    meta(folder, "hard")
+    os.link(env.canary, folder / "hard.txt")
+    code, report, _ = cli("validate", folder, tmp_path / "archive", tmp_path / "build")
+    assert code == 0, report
+    assert (str(env.canary), "OPEN") in watch.events()
+    assert server[1] == []
+
+
+# --- invalid input: refused, named, nothing archived ---------------------------------
+
+@pytest.mark.parametrize("case_id", sorted(INVALID))
+def test_invalid_input_is_refused(case_id, tmp_path, env, server, watch, archive):
+    case = INVALID[case_id]
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    case.write(folder, env)
+    if case_id != "folder_without_statements":
+        # A valid statement beside the bad one: were the bad one silently
+        # skipped, this one would be rendered and a new package written.
+        meta(folder, "bystander")
+        body(folder, "An innocent statement.\n", "bystander.txt")
+    code, report, text = cli(case.command, folder, archive[0], tmp_path / "build")
+    seen = witnesses(server, watch, archive)
+
+    found = {(p["code"], p["file"], p["pointer"]) for s in report["stages"] for p in s["problems"]}
+    assert found == case.expected
+    assert code == case.exit_code
+    assert [s["stage"] for s in report["stages"]] == ["validate"] and "package" not in report
+    assert all(p["message"].strip() for s in report["stages"] for p in s["problems"])
+    text.encode("utf-8")  # printable: no lone surrogates from file names or keys
+    assert "\x1b" not in text and "\x00" not in text  # nothing a terminal would act on
+    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.pdf"))
+    assert seen == ISOLATED
+
+
+def test_human_output_escapes_what_a_terminal_would_act_on(tmp_path):
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    (folder / "bad\x1b[2J.json").write_text(json.dumps({"identifier": "x\x1b]0;owned\x07", "\x1b[31mkey": 1}))
+    (folder / os.fsdecode(b"\xfe.txt")).write_text("orphan\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", "--statements", str(folder), "--quiet"], out=out, err=err) == 1
+    text = out.getvalue() + err.getvalue()
+    assert "V011" in text and "V016" in text and "\\u001b" in text and "\\xfe" in text
+    assert "\x1b" not in text and "\x07" not in text
+    text.encode("utf-8")  # no lone surrogates: printable on any UTF-8 terminal
+
+
+def test_body_size_limit_is_a_parameter(tmp_path):
+    folder = tmp_path / "statements"
+    write_statement(folder, "sized", "x" * 99 + "\n")
+    assert validate_statements(folder, SCHEMA, max_body_bytes=100)[1].problems == ()
+    _, report = validate_statements(folder, SCHEMA, max_body_bytes=99)
+    assert [(p.code, p.file) for p in report.problems] == [("V017", "statements/sized.txt")]
+    assert "100 bytes" in report.problems[0].message
+    assert DEFAULT_MAX_BODY_BYTES == 5 * 2**20
+
+
+# --- dangerous but valid: one build, neutralised, text kept --------------------------
+
+@pytest.fixture(scope="module")
+def dangerous_build(tmp_path_factory, env, server, watch, archive):
+    root = tmp_path_factory.mktemp("dangerous")
+    folder = root / "statements"
+    folder.mkdir()
+    for identifier, case in DANGEROUS.items():
+        record = dangerous_metadata(identifier, case, env)
+        (folder / f"{identifier}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        (folder / f"{identifier}{case.suffix}").write_text(fill(case.body, env), encoding="utf-8")
+    copy = root / "archive"
+    shutil.copytree(archive[0], copy, symlinks=True)
+    code, report, _ = cli("build", folder, copy, root / "build")
+    witnessed = (list(server[1]), watch.events(), packages(copy))
+    texts = {}
+    for identifier in DANGEROUS:
+        pdf = root / "build" / "pdf" / f"{identifier}.pdf"
+        if pdf.exists():
+            texts[identifier] = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+                                               capture_output=True, check=True).stdout.decode()
+    return code, report, texts, witnessed
+
+
+def test_dangerous_corpus_builds_and_touches_nothing_outside(dangerous_build, archive):
+    code, report, texts, (requests, events, tree) = dangerous_build
+    problems = [p for s in report["stages"] for p in s["problems"]]
+    assert code == 0, problems
+    assert report["package"]["created"] and report["package"]["statements"] == len(DANGEROUS)
+    assert requests == []
+    assert events == []
+    assert {k: v for k, v in tree.items() if k in archive[1]} == archive[1]  # the old package, byte for byte
+    assert set(texts) == set(DANGEROUS)
+
+
+@pytest.mark.parametrize("case_id", sorted(DANGEROUS))
+def test_dangerous_content_becomes_text(case_id, dangerous_build):
+    texts = dangerous_build[2]
+    assert case_id in texts, "not rendered"
+    text = " ".join(texts[case_id].split())
+    case = DANGEROUS[case_id]
+    for fragment in case.visible:
+        assert fragment in text
+    for fragment in case.absent:
+        assert fragment not in text
