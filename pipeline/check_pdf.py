@@ -19,6 +19,7 @@ from pypdf.generic import IndirectObject, StreamObject
 
 from .body import decode_body
 from .bodyhtml import layout_body, text_blocks
+from .langtag import is_right_to_left
 from .pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
 from .records import Problem, RenderedStatement, StageReport
 from .statementfiles import ChangedSinceValidation, read_unchanged
@@ -167,7 +168,8 @@ class _Checker:
             ("pdftotext", pdftotext_pages(self.item.pdf_path)),
             ("pypdf", pypdf_pages(reader)),
         ):
-            missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture))
+            missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture),
+                                     right_to_left_document=is_right_to_left(record["languages"][0]))
             if missing:
                 self.problem("C007", f"{extractor} does not find {len(missing)} of {len(blocks)} body blocks "
                                      f"in the PDF's text; first: {missing[0][:80]!r}")

@@ -37,7 +37,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "R001": ("error", "character not covered by any bundled font"),
     "R002": ("error", "renderer tried to fetch a resource"),
     "R003": ("error", "WeasyPrint reported a problem"),
-    "R004": ("error", "bundled fonts missing or altered"),
+    "R005": ("error", "statement file changed since validation"),
     # --- check ----------------------------------------------------------
     "C001": ("error", "PDF cannot be read"),
     "C002": ("error", "PDF/A identification does not match the variant"),

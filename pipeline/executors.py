@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from .errors import EnvironmentProblem, InputError
 from .records import Problem, RenderedStatement, StageReport, Statement
+from .statementfiles import read_unchanged
 from .render import RenderConfig, Renderer, RenderRefused
 
 
@@ -43,7 +44,10 @@ class RenderJob:
 
     @classmethod
     def read(cls, statement: Statement) -> "RenderJob":
-        return cls(statement, statement.metadata_path.read_bytes(), statement.body_path.read_bytes())
+        # Through the no-follow reader, compared with what validation saw:
+        # a file edited or swapped for a link since then must not be rendered.
+        return cls(statement, read_unchanged(statement.metadata_path, statement.metadata_sha256),
+                   read_unchanged(statement.body_path, statement.body_sha256))
 
 
 @dataclass(frozen=True)
@@ -237,12 +241,12 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     """The check stage's report for *rendered*, checking only what needs it.
 
     A PDF whose exact bytes passed the same checker for the same statement
-    bytes is not read again (``store.passed_check_before``); the others are
+    bytes is not read again (``checkcache.passed_check_before``); the others are
     checked in a pool of *workers* processes (default: one per core).
     Items and problems keep the order of *rendered*.
     """
     from .check_pdf import check_pdfs
-    from .render.store import checker_fingerprint, passed_check_before, record_passed_check
+    from .checkcache import checker_fingerprint, passed_check_before, record_passed_check
 
     checker = checker_fingerprint()
     todo = [item for item in rendered if not passed_check_before(item, checker)]

@@ -58,3 +58,11 @@ def language_tag_problem(tag: str) -> str | None:
 
 def is_well_formed(tag: str) -> bool:
     return language_tag_problem(tag) is None
+
+
+# Primary languages written right to left: the document's base direction.
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})
+
+
+def is_right_to_left(tag: str) -> bool:
+    return tag.split("-")[0].lower() in RIGHT_TO_LEFT

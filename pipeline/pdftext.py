@@ -116,7 +116,8 @@ def _has_right_to_left(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
-def missing_blocks(blocks: tuple[str, ...], extracted: ExtractedText) -> list[str]:
+def missing_blocks(blocks: tuple[str, ...], extracted: ExtractedText, *,
+                   right_to_left_document: bool = False) -> list[str]:
     """Blocks of the body whose text the extractor did not find.
 
     Every block must appear whole and in order, except blocks holding
@@ -124,14 +125,16 @@ def missing_blocks(blocks: tuple[str, ...], extracted: ExtractedText) -> list[st
     pypdf returns the runs of a mixed-direction line in visual order, so each
     word must appear in order; pdftotext also reverses the characters of
     every multi-character glyph (a lam-alef ligature, a letter with its
-    marks), so each word must appear with the same letters.
+    marks), so each word must appear with the same letters. In a
+    right-to-left document even a left-to-right paragraph gets that
+    treatment: its final full stop is placed, and extracted, at its left.
     """
     missing = []
     for block in blocks:
         needle = comparable(block)
         if not needle or needle in extracted.text:
             continue
-        if _has_right_to_left(block):
+        if right_to_left_document or _has_right_to_left(block):
             if extracted.extractor == "pdftotext":
                 words = {_letters(w) for w in _words(block)}
                 if words <= extracted.word_letters:

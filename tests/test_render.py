@@ -250,3 +250,21 @@ def test_renderer_sees_only_the_pinned_fonts_even_from_a_relative_build_dir(tmp_
         pytest.skip("this machine has no fonts of its own to leak in")
     with pytest.raises(EnvironmentProblem, match="not confined"):
         ensure_confined(renderer.font_set, host)
+
+
+def test_a_body_changed_or_swapped_for_a_link_after_validation_is_not_rendered(tmp_path, project_dir, fonts_dir):
+    from pipeline.errors import ProblemsFound
+
+    statement = write_statement(tmp_path / "in", "swapped", "Validated text.\n")
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("Validated text.\n")
+    statement.body_path.unlink()
+    statement.body_path.symlink_to(outside)  # same bytes, but now a link
+    with pytest.raises(ProblemsFound) as refused:
+        render_statements([statement], tmp_path / "out", config(tmp_path, project_dir, fonts_dir), workers=1)
+    assert [p.code for p in refused.value.problems] == ["R005"]
+    statement.body_path.unlink()
+    statement.body_path.write_text("Edited after validation.\n")
+    with pytest.raises(ProblemsFound):
+        render_statements([statement], tmp_path / "out", config(tmp_path, project_dir, fonts_dir), workers=1)
+    assert not (tmp_path / "out" / "swapped.pdf").exists()

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from .. import SOFTWARE_AGENT
 from ..body import decode_body
 from ..bodyhtml import layout_body
+from ..errors import ProblemsFound
 from ..records import Problem, RenderedStatement, Statement, StageReport
+from ..statementfiles import ChangedSinceValidation
 from .document import document_html, template_environment, visible_text
 from .fonts import FontSet, confined_fontconfig, ensure_confined
 from .pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
@@ -61,6 +63,17 @@ def _templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def _text_stack() -> str:
+    """The C libraries that shape and subset text, which also decide the bytes.
+
+    Pango's version, and whether HarfBuzz's subsetter is loaded (without it
+    WeasyPrint subsets with fontTools: other bytes).
+    """
+    from weasyprint.text.ffi import harfbuzz_subset, pango
+
+    return f"pango {pango.pango_version()}; hb-subset {'yes' if harfbuzz_subset is not None else 'no'}"
+
+
 def render_fingerprint(config: RenderConfig, font_set: FontSet) -> str:
     """Digest of everything besides the statement that affects a PDF's bytes.
 
@@ -70,7 +83,7 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet) -> str:
     from weasyprint import __version__ as weasyprint_version
 
     return hashlib.sha256("\n".join((
-        SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", font_set.fingerprint,
+        SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", _text_stack(), font_set.fingerprint,
         _templates_digest(config.templates_dir), config.variant, str(config.uncompressed),
     )).encode()).hexdigest()
 
@@ -176,18 +189,23 @@ def render_statements(
     if pending:
         executor = executor or local_executor(workers)
         jobs = (RenderJob.read(statement) for _, statement, _ in pending)
-        for (index, statement, key), result in zip(pending, executor.render(config, fingerprint, jobs, len(pending))):
-            result.verify(statement.identifier, fingerprint)
-            if result.problems:
-                problems.extend(result.problems)
-                outcomes[index] = None
+        results = zip(pending, executor.render(config, fingerprint, jobs, len(pending)))
+        try:
+            for (index, statement, key), result in results:  # lazily: one PDF in memory at a time
+                result.verify(statement.identifier, fingerprint)
+                if result.problems:
+                    problems.extend(result.problems)
+                    outcomes[index] = None
+                    if progress:
+                        progress(index, statement, "failed")
+                    continue
+                outcomes[index] = store_pdf(statement, out_dir, key, result.pdf, config.variant)
+                fresh.add(index)
                 if progress:
-                    progress(index, statement, "failed")
-                continue
-            outcomes[index] = store_pdf(statement, out_dir, key, result.pdf, config.variant)
-            fresh.add(index)
-            if progress:
-                progress(index, statement, "rendered")
+                    progress(index, statement, "rendered")
+        except ChangedSinceValidation as exc:
+            raise ProblemsFound("a statement changed while it was being rendered", [
+                Problem("R005", str(exc).split(":")[0], "", str(exc))]) from None
 
     rendered = [r for _, r in sorted(outcomes.items()) if r is not None]
     items = tuple(

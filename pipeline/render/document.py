@@ -8,10 +8,10 @@ from typing import Any, Mapping
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..bodyhtml import BodyLayout
+from ..langtag import is_right_to_left
 
 TEMPLATE = "statement.html.j2"
 STYLESHEET = "statement.css"
-RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv"}
 
 
 def template_environment(templates_dir: Path) -> Environment:
@@ -30,7 +30,7 @@ def primary_language(metadata: Mapping[str, Any]) -> str:
 
 
 def direction(lang: str) -> str:
-    return "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    return "rtl" if is_right_to_left(lang) else "ltr"
 
 
 def document_html(

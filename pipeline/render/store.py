@@ -4,11 +4,6 @@
 then is ``<identifier>.render.json`` written, naming the PDF's digest and
 the render key. A PDF without a matching sidecar, or whose bytes no longer
 match the digest in it, is never trusted: it is rendered again.
-
-``<identifier>.check.json`` records that the check stage passed these exact
-PDF bytes, for these exact metadata and body bytes and variant, with this
-exact checker (its source, pypdf and pdftotext): the only case in which
-checking again could not find anything new, so the only case it is skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -40,7 +34,7 @@ def _sidecar(out_dir: Path, identifier: str) -> Path:
     return out_dir / f"{identifier}.render.json"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with partial.open("wb") as handle:
@@ -60,9 +54,9 @@ def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes, 
     sidecar = _sidecar(out_dir, statement.identifier)
     if sidecar.exists():
         sidecar.unlink()  # the old key must not vouch for the new bytes
-    _write_atomically(pdf_path, data)
+    write_atomically(pdf_path, data)
     record = {"identifier": statement.identifier, "pdf_sha256": digest, "key": asdict(key)}
-    _write_atomically(sidecar, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode())
+    write_atomically(sidecar, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode())
     dir_fd = os.open(out_dir, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -85,48 +79,3 @@ def load_rendered(statement: Statement, out_dir: Path, key: RenderKey) -> Render
     if digest != record.get("pdf_sha256"):
         return None
     return RenderedStatement(statement, pdf_path, digest, key.variant)
-
-
-def checker_fingerprint() -> str:
-    """Digest of what decides a check verdict: the checking code and its tools."""
-    import pypdf
-
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(f"pypdf {pypdf.__version__}\n".encode())
-    for name in ("check_pdf.py", "pdftext.py", "body.py", "bodyhtml.py"):
-        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
-    try:
-        version = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
-        digest.update(version.stdout + version.stderr)
-    except (OSError, subprocess.SubprocessError):
-        digest.update(b"no pdftotext")  # the check itself will report it missing
-    return digest.hexdigest()
-
-
-def _verdict(item: RenderedStatement, checker: str) -> dict[str, str]:
-    s = item.statement
-    return {"pdf_sha256": item.pdf_sha256, "metadata_sha256": s.metadata_sha256,
-            "body_sha256": s.body_sha256, "media_type": s.media_type, "variant": item.variant,
-            "checker": checker}
-
-
-def _verdict_path(item: RenderedStatement) -> Path:
-    return item.pdf_path.with_name(f"{item.statement.identifier}.check.json")
-
-
-def record_passed_check(item: RenderedStatement, checker: str) -> None:
-    _write_atomically(_verdict_path(item), (json.dumps(_verdict(item, checker), sort_keys=True) + "\n").encode())
-
-
-def passed_check_before(item: RenderedStatement, checker: str) -> bool:
-    """True only if these bytes passed this checker before (see module docstring).
-
-    ``item.pdf_sha256`` is trusted here because :func:`load_rendered` and
-    :func:`store_pdf` take it from the bytes themselves.
-    """
-    if not (item.statement.metadata_sha256 and item.statement.body_sha256):
-        return False
-    try:
-        return json.loads(_verdict_path(item).read_text(encoding="utf-8")) == _verdict(item, checker)
-    except (OSError, ValueError):
-        return False

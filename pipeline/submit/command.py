@@ -1,6 +1,6 @@
 """The ``submit`` and ``submissions`` subcommands: options in, one stage call, print.
 
-Kept beside the stage so ``pipeline/cli.py`` only registers them. The clock,
+Kept beside the stage so ``pipeline/cli/`` only registers them. The clock,
 the event log and the exit code are the CLI's: ``submit`` exits 0 when every
 statement is confirmed at the target (now or earlier), 1 when any is not,
 2 for an unusable target URL, and 4 when the archive cannot be read or its
@@ -69,7 +69,7 @@ def target_url(args: argparse.Namespace) -> str:
 
 
 def cmd_submit(run: Any) -> None:
-    from ..cli import UsageProblem, event_time
+    from ..cli.run import UsageProblem, event_time
     from .ledger import open_ledger
     from .plan import newest_verified_package
     from .retry import RetryPolicy

@@ -1,0 +1,132 @@
+"""Command line: parse, call the stages, print. No stage logic lives here.
+
+``run`` holds what every command shares (exit codes, the clock);
+``stage_commands`` the pipeline's stages; ``archive_commands`` what works on
+the archive afterwards; submission's commands live beside the stage, in
+``pipeline/submit/command.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .. import SOFTWARE_AGENT, __version__
+from ..errors import ArchiveError, EnvironmentProblem, PipelineError
+from .archive_commands import (
+    add_serialize_commands, add_verify_arguments, cmd_events, cmd_export_premis, cmd_verify,
+)
+from .run import (
+    EXIT_ARCHIVE, EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PROJECT_DIR, Run, UsageProblem,
+    bagging_date, event_time, parse_date,
+)
+from .stage_commands import (
+    cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers, record_package_events,
+)
+
+__all__ = ["Run", "UsageProblem", "bagging_date", "build_parser", "event_time", "main", "record_package_events"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ..render.pdf import DEFAULT_VARIANT, VARIANTS
+
+    parser = argparse.ArgumentParser(
+        prog="statement-archive",
+        description="Validate official statements, render them to PDF/A, check the PDFs, "
+                    "bundle them into dated, versioned BagIt packages, and verify the archive.",
+        epilog="Exit codes: 0 success; 1 problems found; 2 bad usage; 3 missing system "
+               "requirement; 4 archive not writable/readable.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print a machine-readable JSON report on stdout instead of text")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+    common.add_argument("--archive", type=Path, default=Path("archive"), help="archive folder (default: archive)")
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("--statements", type=Path, default=Path("statements"), help="folder of statements (default: statements)")
+    inputs.add_argument("--schema", type=Path, default=PROJECT_DIR / "schemas" / "statement.schema.json", help="statement JSON Schema")
+    rendering = argparse.ArgumentParser(add_help=False)
+    rendering.add_argument("--build-dir", type=Path, default=Path("build"), help="working folder for rendered PDFs (default: build)")
+    rendering.add_argument("--templates", type=Path, default=PROJECT_DIR / "templates", help="templates folder")
+    rendering.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")
+    rendering.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT, help=f"PDF/A variant (default: {DEFAULT_VARIANT})")
+    rendering.add_argument("--uncompressed", action="store_true", help="write uncompressed PDFs (for inspection)")
+    rendering.add_argument("--force", action="store_true", help="render again even when inputs are unchanged")
+    rendering.add_argument("--workers", type=parse_workers, default=None, help="worker processes for rendering (default: one per core)")
+    rendering.add_argument("--executor", default=None, metavar="local|dask://HOST:PORT",
+                           help="where to render: the local process pool (default) or a running Dask scheduler")
+    packaging = argparse.ArgumentParser(add_help=False)
+    packaging.add_argument("--date", type=parse_date, help="Bagging-Date and package date (default: today in UTC, or SOURCE_DATE_EPOCH)")
+    event_log = argparse.ArgumentParser(add_help=False)
+    event_log.add_argument("--check", action="store_true", help="also verify the log's hash chain (exit 1 if it was altered)")
+    exporting = argparse.ArgumentParser(add_help=False)
+    exporting.add_argument("--output", "-o", type=Path, default=None, help="write the XML to this file (default: stdout)")
+
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, parents, help_text in (
+        ("validate", cmd_validate, [common, inputs], "check every statement's metadata and body; report every error"),
+        ("render", cmd_render, [common, inputs, rendering], "render statements to PDF/A in the build folder"),
+        ("check", cmd_check, [common, inputs, rendering], "read the rendered PDFs back and prove them"),
+        ("package", cmd_package, [common, inputs, rendering, packaging], "bundle checked PDFs into a new archive package if anything changed"),
+        ("build", cmd_build, [common, inputs, rendering, packaging], "validate, render, check and package"),
+        ("verify", cmd_verify, [common], "verify every package in the archive (checksums, completeness, version chain)"),
+        ("events", cmd_events, [common, event_log], "list the archive's event log (archive/events.jsonl), oldest first"),
+        ("export-premis", cmd_export_premis, [common, exporting], "write the event log as PREMIS 3 XML"),
+    ):
+        sub = commands.add_parser(name, parents=parents, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+    add_serialize_commands(commands, common)
+    add_verify_arguments(commands.choices["verify"])
+    from ..submit.command import add_submit_commands  # submit, submissions
+
+    add_submit_commands(commands, common)
+    return parser
+
+
+
+def _exit_code(exc: PipelineError) -> int:
+    if isinstance(exc, UsageProblem):
+        return EXIT_USAGE
+    if isinstance(exc, EnvironmentProblem):
+        return EXIT_ENVIRONMENT
+    if isinstance(exc, ArchiveError):
+        return EXIT_ARCHIVE
+    return EXIT_PROBLEMS
+
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) and EXIT_USAGE
+    run = Run(args, out, err)
+    code, message = EXIT_OK, None
+    try:
+        args.handler(run)
+    except PipelineError as exc:
+        code = _exit_code(exc)
+        message = f"{type(exc).__name__}: {exc}"
+        print(message, file=err)
+    except OSError as exc:
+        # A full disk or a read-only folder outside the stages' own checks
+        # (e.g. build/): say which file and why, not a traceback.
+        code = EXIT_ARCHIVE
+        where = f" {exc.filename}" if exc.filename else ""
+        message = f"cannot write or read{where}: {exc.strerror or exc}"
+        print(message, file=err)
+    if args.json:
+        report = {
+            "command": args.command, "ok": code == EXIT_OK, "exit_code": code, "error": message,
+            "software": SOFTWARE_AGENT, "stages": [r.as_dict() for r in run.reports], **run.extra,
+        }
+        json.dump(report, out, indent=2, sort_keys=True, ensure_ascii=False)
+        out.write("\n")
+    return code
+

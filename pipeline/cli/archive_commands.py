@@ -1,0 +1,165 @@
+"""The archive commands: verify, events, export-premis, export, unpack."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import ArchiveError, ProblemsFound
+from ..records import Problem, StageReport
+from .run import Run, UsageProblem, event_time
+
+def run_verify(run: Run) -> None:
+    from ..verify import verification_report, verify_archive, verify_bags
+
+    args = run.args
+    mode = ("fast" if getattr(args, "fast", False)
+            else "completeness-only" if getattr(args, "completeness_only", False) else "full")
+    checked = "bytes checked" if mode == "full" else f"bytes counted; {mode} check, nothing hashed"
+    bags = getattr(args, "bags", None) or []
+    if bags:  # named bags (e.g. BagIt 0.97 bags from other tools), not the archive
+        if missing := [str(b) for b in bags if not b.exists() and not b.is_symlink()]:
+            raise UsageProblem(f"no such bag: {', '.join(missing)}")
+        results = verify_bags(bags, mode=mode)
+        for bag in results:
+            run.say(f"{'OK  ' if bag.ok else 'FAIL'} {bag.name} "
+                    f"({bag.files_checked} files, {bag.bytes_checked} {checked})")
+        run.stage(verification_report(results))
+        return
+    result = verify_archive(args.archive, mode=mode)
+    for package in result.packages:
+        run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
+                f"({package.files_checked} files, {package.bytes_checked} {checked})")
+    if not result.packages:
+        run.say(f"no packages under {args.archive}")
+    report = verification_report(result)
+    if mode != "full":  # a fast or completeness check is no fixity check: log nothing
+        run.stage(report)
+        return
+    log_problems = record_fixity_events(run, result)
+    run.stage(StageReport(report.stage, report.problems + log_problems, report.items))
+
+
+
+def record_fixity_events(run: Run, result) -> tuple[Problem, ...]:
+    """The event log's own problems (E…), after logging one fixity check per package.
+    A damaged log gets nothing new chained to it; a log that cannot be written
+    (a read-only copy of the archive) is a warning: verifying must still work."""
+    from ..eventcheck import archive_log_problems
+    from ..events import EVENTS_NAME, append_events, fixity_events
+
+    log = run.args.archive / EVENTS_NAME
+    problems = archive_log_problems(run.args.archive, bool(result.packages))
+    if any(p.severity == "error" for p in problems):
+        return (*problems, Problem("E009", str(log), "", "fixity results not recorded: "
+                                   "the event log is damaged (see above); repair it first", "warning"))
+    try:
+        append_events(log, fixity_events(result, event_time()))
+    except ArchiveError as exc:
+        problems.append(Problem("E009", str(log), "", f"fixity results not recorded: {exc}", "warning"))
+    return tuple(problems)
+
+
+
+def cmd_verify(run: Run) -> None:
+    run_verify(run)
+
+
+
+def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
+    modes = verify.add_mutually_exclusive_group()
+    modes.add_argument("--fast", action="store_true",
+                       help="only compare Payload-Oxum (file count and bytes) with data/; nothing hashed")
+    modes.add_argument("--completeness-only", action="store_true",
+                       help="every file present and listed in every manifest; nothing hashed")
+    verify.add_argument("bags", nargs="*", type=Path, metavar="BAG",
+                        help="verify these bag folders (e.g. BagIt 0.97 bags from other tools) "
+                             "instead of the archive")
+
+
+
+def cmd_events(run: Run) -> None:
+    from ..eventcheck import head_sha256, verify_event_log
+    from ..events import EVENTS_NAME, read_events
+
+    log = run.args.archive / EVENTS_NAME
+    events = read_events(log)
+    run.extra["events"] = [event.as_dict() for event in events]
+    for e in events:
+        objects = ", ".join(o.value for o in e.objects)
+        run.say(f"{e.sequence:>5}  {e.date_time}  {e.event_type:<26}  {e.outcome:<7}  {objects}: {e.detail}")
+    if not events:
+        run.say(f"no events recorded in {log}")
+    if run.args.check:
+        problems = verify_event_log(log)
+        run.extra["head_sha256"] = head_sha256(log)
+        if not any(p.severity == "error" for p in problems):
+            run.say(f"chain intact; head sha256 {run.extra['head_sha256']} (record it elsewhere "
+                    "to detect a rewrite of the newest entries)")
+        run.stage(StageReport("events", tuple(problems), tuple({"sequence": e.sequence} for e in events)))
+
+
+
+def cmd_export_premis(run: Run) -> None:
+    from ..events import EVENTS_NAME
+    from ..premis import export_premis
+
+    try:
+        xml = export_premis(run.args.archive / EVENTS_NAME)
+    except ProblemsFound as exc:
+        run.stage(StageReport("events", exc.problems, ()))
+        raise
+    if run.args.output is None:
+        if run.args.json:
+            run.extra["premis"] = xml.decode("utf-8")
+        else:
+            run.out.write(xml.decode("utf-8"))
+        return
+    try:
+        run.args.output.write_bytes(xml)
+    except OSError as exc:
+        raise UsageProblem(f"{run.args.output} cannot be written: {exc.strerror or exc}") from exc
+    run.extra["output"] = str(run.args.output)
+    run.say(f"wrote {run.args.output}")
+
+
+
+def cmd_export(run: Run) -> None:
+    from ..serialize import write_tar
+
+    package = run.args.archive / run.args.package
+    if not package.is_dir():
+        raise UsageProblem(f"{package}: no such package")
+    output = run.args.output or Path(f"{run.args.package}.tar")
+    write_tar(package, output)
+    run.extra["tar"] = str(output)
+    run.say(f"wrote {output}")
+
+
+
+def cmd_unpack(run: Run) -> None:
+    from ..serialize import read_tar
+    from ..verify import verify_bag
+
+    target = read_tar(run.args.tar, run.args.into)
+    run.extra["unpacked"] = str(target)
+    run.say(f"unpacked {target}")
+    result = verify_bag(target)
+    run.stage(StageReport("verify", result.problems, (result.as_dict(),)))
+
+
+
+def add_serialize_commands(commands, common: argparse.ArgumentParser) -> None:
+    export = commands.add_parser(
+        "export", parents=[common], help="write one package as a deterministic tar file",
+        description="write one package as a deterministic tar file (regular files and folders only)")
+    export.add_argument("package", help="package name, e.g. statements-2026-11-28-v0001")
+    export.add_argument("--output", type=Path, help="tar file to write (default: PACKAGE.tar)")
+    export.set_defaults(handler=cmd_export)
+    unpack = commands.add_parser(
+        "unpack", parents=[common], help="safely extract a package tar and verify it",
+        description="extract a package tar (refusing absolute, '..', link and device members) and verify it")
+    unpack.add_argument("tar", type=Path, help="the tar file")
+    unpack.add_argument("--into", type=Path, required=True, help="folder to extract into")
+    unpack.set_defaults(handler=cmd_unpack)
+
