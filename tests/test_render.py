@@ -268,3 +268,19 @@ def test_a_body_changed_or_swapped_for_a_link_after_validation_is_not_rendered(t
     with pytest.raises(ProblemsFound):
         render_statements([statement], tmp_path / "out", config(tmp_path, project_dir, fonts_dir), workers=1)
     assert not (tmp_path / "out" / "swapped.pdf").exists()
+
+
+def test_font_coverage_cache_gives_the_same_answer_and_survives_damage(tmp_path, fonts_dir):
+    from pipeline.render.fonts import FontSet
+
+    text = "Latin Ελλάδα Україна 中文 עברית العربية \U0001F600 \u0870"
+    fresh = FontSet(fonts_dir).uncovered(text)
+    assert fresh == ["\U0001F600", "\u0870"]
+    cache = tmp_path / "coverage"
+    assert FontSet(fonts_dir, cache).uncovered(text) == fresh
+    files = sorted(cache.iterdir())
+    assert files and all(len(f.stem) == 64 for f in files)  # named by the pinned SHA-256
+    assert FontSet(fonts_dir, cache).uncovered(text) == fresh  # from the cache
+    for damaged in files:
+        damaged.write_bytes(b"\x01\x02\x03")  # not a whole number of entries
+    assert FontSet(fonts_dir, cache).uncovered(text) == fresh

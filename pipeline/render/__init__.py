@@ -96,7 +96,7 @@ class Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         self.config = config
-        self.font_set = FontSet(config.fonts_dir)
+        self.font_set = FontSet(config.fonts_dir, cache_dir=config.work_dir.resolve() / "font-coverage")
         self.environment = template_environment(config.templates_dir)
         with confined_fontconfig(self.font_set, config.work_dir):
             self.font_config = FontConfiguration()

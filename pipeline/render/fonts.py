@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
+from array import array
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,8 +85,9 @@ def _is_ignorable(char: str) -> bool:
 class FontSet:
     """The pinned fonts of one project, loaded once per process."""
 
-    def __init__(self, fonts_dir: Path):
+    def __init__(self, fonts_dir: Path, cache_dir: Path | None = None):
         self.fonts_dir = fonts_dir.resolve()
+        self.cache_dir = cache_dir
         self.pinned = verify_fonts(self.fonts_dir)
         self.fingerprint = hashlib.sha256(
             "".join(f"{f.name}:{f.sha256}\n" for f in self.pinned).encode()
@@ -94,6 +97,31 @@ class FontSet:
         # and Cyrillic text never pays for the CJK collections (~1.5 s).
         self._by_size = sorted(self.pinned, key=lambda f: (self.fonts_dir / f.name).stat().st_size)
         self._coverage: list[frozenset[int]] = []
+
+    def _cached_coverage(self, font: PinnedFont) -> frozenset[int]:
+        """A font's character map, from the cache under ``cache_dir`` when there.
+
+        Reading the CJK collections' maps takes ~1.5 s, in every process
+        (each render worker); the cache file is named by the font's pinned
+        SHA-256, so a different font can never be mistaken for it. A wrong
+        map could only let a .notdef through to the two later guards
+        (WeasyPrint's warning, R001, and the check stage's C006).
+        """
+        if self.cache_dir is None:
+            return self._load_coverage(font)
+        path = self.cache_dir / f"{font.sha256}.cmap"
+        try:
+            codes = array("I")
+            codes.frombytes(path.read_bytes())
+            return frozenset(codes)
+        except (OSError, ValueError):
+            pass
+        covered = self._load_coverage(font)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(array("I", sorted(covered)).tobytes())
+        os.replace(partial, path)
+        return covered
 
     def _load_coverage(self, font: PinnedFont) -> frozenset[int]:
         covered: set[int] = set()
@@ -120,7 +148,7 @@ class FontSet:
             if not pending:
                 break
             if index == len(self._coverage):
-                self._coverage.append(self._load_coverage(font))
+                self._coverage.append(self._cached_coverage(font))
             pending = {c for c in pending if ord(c) not in self._coverage[index]}
         return [c for c in dict.fromkeys(text) if c in pending]
 
