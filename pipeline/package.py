@@ -34,7 +34,7 @@ from .bag.archive import (
 from .bag.manifest import parse_manifest, sha256_bytes
 from .bag.paths import unsafe_reason
 from .bag.writer import (
-    DIR_MODE, FileDigest, PayloadItem, SourceChanged, SourceUnreadable,
+    DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable,
     fsync_dir, plan_payload, write_bag,
 )
 from .errors import ArchiveError, InputError, ProblemsFound
@@ -74,8 +74,7 @@ def package_statements(
             raise ProblemsFound("files changed since rendering", problems)
         packages = _existing(archive_dir, group)
         newest = packages[-1] if packages else None
-        would_be = {path: d.digests["sha256"] for path, d in planned.items()}
-        if newest is not None and _payload_manifest(*newest) == would_be:
+        if newest is not None and _payload_manifest(*newest) == planned:
             name, path = newest
             return PackageOutcome(
                 name=name.name, path=path, version=name.version, created=False,
@@ -173,17 +172,27 @@ def _unusable_segment(name: str) -> str | None:
 
 
 def _plan(items: list[PayloadItem], rendered: Sequence[RenderedStatement],
-          ) -> tuple[dict[str, FileDigest], list[Problem]]:
-    """Hash every source once (sha256 and sha512) and compare with the digests
-    taken at validation and rendering; P001 for each file that differs."""
-    expected: dict[str, str] = {}
+          ) -> tuple[dict[str, str], list[Problem]]:
+    """Each payload path's SHA-256, known before anything is written.
+
+    Reuses the digests taken when the statement was validated and the PDF
+    rendered or loaded (each computed from the bytes themselves) and reads
+    only files whose digest is unknown. That is safe because the copy pass
+    hashes every byte it copies and refuses files whose SHA-256 differs
+    (SourceChanged → P001), so each file is read once, and a build with
+    nothing changed reads no payload file at all.
+    """
+    known: dict[str, str] = {}
     for statement in rendered:
         sources = _sources_of(statement)
         for kind, path in _files_of(statement):
-            expected[path] = sources[kind][1]
-    planned: dict[str, FileDigest] = {}
+            known[path] = sources[kind][1].lower()
+    planned: dict[str, str] = {}
     problems: list[Problem] = []
     for item in items:
+        if item.content is None and known.get(item.bag_path):
+            planned[item.bag_path] = known[item.bag_path]
+            continue
         try:
             (digest,) = plan_payload([item]).values()
         except SourceUnreadable as exc:
@@ -191,11 +200,7 @@ def _plan(items: list[PayloadItem], rendered: Sequence[RenderedStatement],
                                     f"missing or cannot be read ({exc.error.strerror or exc.error}); "
                                     "run render again"))
             continue
-        want = expected.get(item.bag_path, "")
-        if want and digest.digests["sha256"] != want.lower():
-            problems.append(Problem("P001", str(item.source), "",
-                                    "changed since rendering; run render again"))
-        planned[item.bag_path] = digest
+        planned[item.bag_path] = digest.digests["sha256"]
     return planned, problems
 
 
@@ -247,7 +252,7 @@ def _not_writable(archive_dir: Path, exc: OSError) -> ArchiveError:
 
 
 def _build(archive_dir: Path, name: str, items: list[PayloadItem],
-           info: list[tuple[str, str]], planned: dict[str, FileDigest]) -> Path:
+           info: list[tuple[str, str]], planned: dict[str, str]) -> Path:
     """Write the bag in .incoming/, then rename it to archive/<name>."""
     target = archive_dir / name
     if os.path.lexists(target):
@@ -259,16 +264,16 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem],
         incoming.mkdir(exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=incoming))
         os.chmod(building, DIR_MODE)
-        write_bag(building, items, info, expected=planned)
+        write_bag(building, items, info, expected_sha256=planned)
         fsync_dir(incoming)
         os.rename(building, target)
         building = None
         fsync_dir(archive_dir)
         fsync_dir(incoming)
     except SourceChanged as exc:
-        raise ProblemsFound("a file changed while it was being packaged", [Problem(
-            "P001", str(exc.item.source), "",
-            "changed while it was being packaged; run render again")]) from exc
+        raise ProblemsFound("files changed since rendering", [
+            Problem("P001", str(item.source), "", "changed since rendering; run render again")
+            for item in exc.items]) from exc
     except SourceUnreadable as exc:
         raise ProblemsFound("a file could not be read while packaging", [Problem(
             "P001", str(exc.item.source), "",

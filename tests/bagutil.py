@@ -106,5 +106,5 @@ def write_package_bag(parent: Path, payload: dict[str, bytes] | None = None) -> 
     info = [("Bag-Group-Identifier", "statements"), ("Bag-Software-Agent", AGENT),
             ("Bagging-Date", DATE.isoformat()), ("External-Identifier", PACKAGE),
             ("Package-Version", "1")]
-    write_bag(root, items, info, expected=plan_payload(items))
+    write_bag(root, items, info, expected_sha256={path: d.digests["sha256"] for path, d in plan_payload(items).items()})
     return root

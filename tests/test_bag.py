@@ -154,7 +154,7 @@ def write_sample(tmp_path: Path, names=("data/a.txt", "data/sub/b.txt")) -> Path
     root = tmp_path / "bag"
     root.mkdir()
     items = [PayloadItem(n, content=f"content of {n}\n".encode()) for n in names]
-    write_bag(root, items, [("External-Identifier", "sample")], expected=plan_payload(items))
+    write_bag(root, items, [("External-Identifier", "sample")], expected_sha256={path: d.digests["sha256"] for path, d in plan_payload(items).items()})
     return root
 
 

@@ -248,7 +248,7 @@ def test_source_changing_during_copy_leaves_no_package(tmp_path, statements, mon
     monkeypatch.setattr(stage, "_plan", plan_then_swap)
     with pytest.raises(ProblemsFound) as caught:
         package(statements, tmp_path / "archive")
-    assert "while it was being packaged" in caught.value.problems[0].message
+    assert "changed since rendering" in caught.value.problems[0].message
     assert [p.code for p in caught.value.problems] == ["P001"]
     assert sorted(os.listdir(tmp_path / "archive")) == [".lock"]
 

@@ -39,11 +39,11 @@ class PayloadItem:
 
 
 class SourceChanged(Exception):
-    """A source file's bytes differ from the digests the caller expected."""
+    """Source files whose bytes differ from the SHA-256 the caller expected."""
 
-    def __init__(self, item: PayloadItem, expected: FileDigest | None, found: FileDigest):
-        super().__init__(f"{item.source} changed while it was being packaged")
-        self.item, self.expected, self.found = item, expected, found
+    def __init__(self, items: Sequence[PayloadItem]):
+        super().__init__(", ".join(str(i.source) for i in items) + " changed before being packaged")
+        self.items = tuple(items)
 
 
 class SourceUnreadable(Exception):
@@ -114,24 +114,28 @@ def write_bag(
     root: Path,
     items: Sequence[PayloadItem],
     info: Sequence[tuple[str, str]],
-    expected: Mapping[str, FileDigest] | None = None,
+    expected_sha256: Mapping[str, str] | None = None,
 ) -> WrittenBag:
     """Write a complete bag into the empty folder *root*.
 
     *info* are the ``bag-info.txt`` elements; ``Payload-Oxum`` is added here.
-    Elements are written sorted by label. With *expected* (from
-    :func:`plan_payload`), a source whose bytes changed raises SourceChanged.
+    Elements are written sorted by label. With *expected_sha256* (each
+    payload path's SHA-256, known before writing), a source whose bytes differ
+    raises SourceChanged: each source is read once, hashed while copied.
     OSError means the bag could not be written.
     """
     check_layout(items)
     if any(label == "Payload-Oxum" for label, _ in info):
         raise ValueError("Payload-Oxum is computed by write_bag")
     payload: dict[str, FileDigest] = {}
+    changed: list[PayloadItem] = []
     for item in sorted(items, key=lambda i: i.bag_path):
         digest = _copy_item(root, item)
-        if expected is not None and expected.get(item.bag_path) != digest:
-            raise SourceChanged(item, expected.get(item.bag_path), digest)
+        if expected_sha256 is not None and expected_sha256.get(item.bag_path) != digest.digests["sha256"]:
+            changed.append(item)  # go on: the officer hears of every changed file at once
         payload[item.bag_path] = digest
+    if changed:
+        raise SourceChanged(changed)
 
     tags: dict[str, bytes] = {BAGIT_TXT: format_bagit_txt()}
     for alg in WRITTEN_ALGORITHMS:
