@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 
 from .paths import decode_path
+from .textlines import split_lines
 
 FETCH_TXT = "fetch.txt"
 
 _LINE = re.compile(r"(\S+)[ \t]+(\S+)[ \t]+(.+)", re.DOTALL)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,13 @@ def parse_fetch(data: bytes, *, legacy: bool = False) -> ParsedFetch:
     """Parse ``fetch.txt`` bytes (UTF-8; LF, CR or CRLF line endings)."""
     errors: list[tuple[int, str]] = []
     entries: list[FetchEntry] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
-        data = data[3:]
     try:
-        text = data.decode("utf-8")
+        text = split_lines(data)
     except UnicodeDecodeError as exc:
         return ParsedFetch((), ((0, f"not UTF-8 text (bad byte at offset {exc.start})"),))
-    lines = _LINE_BREAK.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
+    if text.has_bom:
+        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
+    lines = text.lines
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
         match = _LINE.fullmatch(line)

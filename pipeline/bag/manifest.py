@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Mapping
 
 from .paths import decode_path, encode_path, has_bare_percent
+from .textlines import split_lines
 
 CHUNK_SIZE = 1 << 20
 
@@ -33,7 +34,6 @@ HEX_LENGTHS: Mapping[str, int] = {
 
 _LINE = re.compile(r"([^ \t]+)[ \t]+(.*)", re.DOTALL)
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -110,16 +110,13 @@ def parse_manifest(data: bytes, algorithm: str, *, legacy: bool = False) -> Pars
     starred: list[tuple[int, str]] = []
     bare: list[tuple[int, str]] = []
     entries: dict[str, str] = {}
-    if data.startswith(b"\xef\xbb\xbf"):
-        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
-        data = data[3:]
     try:
-        text = data.decode("utf-8")
+        text = split_lines(data)
     except UnicodeDecodeError as exc:
         return ParsedManifest({}, ((0, f"not UTF-8 text (bad byte at offset {exc.start})"),))
-    lines = _LINE_BREAK.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()  # the final line break ends the last line
+    if text.has_bom:
+        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
+    lines = text.lines
     expected_length = HEX_LENGTHS.get(algorithm)
     for number, line in enumerate(lines, start=1):
         match = _LINE.fullmatch(line)

@@ -15,18 +15,19 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from .textlines import BOM, LINE_BREAK, split_lines
+
 FOLD_WIDTH = 79
 BAGIT_TXT = "bagit.txt"
 BAG_INFO_TXT = "bag-info.txt"
 ACCEPTED_VERSIONS = ("1.0", "0.97")
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _check_element(label: str, value: str) -> None:
-    if not label or ":" in label or label != label.strip() or _LINE_BREAK.search(label):
+    if not label or ":" in label or label != label.strip() or LINE_BREAK.search(label):
         raise ValueError(f"unusable tag label {label!r}")
-    if _LINE_BREAK.search(value):
+    if LINE_BREAK.search(value):
         raise ValueError(f"tag value for {label} contains a line break")
 
 
@@ -74,17 +75,14 @@ class ParsedTags:
 def parse_tags(data: bytes) -> ParsedTags:
     """Parse tag file bytes (UTF-8, any of LF, CR, CRLF; folded values unfolded)."""
     errors: list[tuple[int, str]] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
-        data = data[3:]
     try:
-        text = data.decode("utf-8")
+        text = split_lines(data)
     except UnicodeDecodeError as exc:
         return ParsedTags((), ((0, f"not UTF-8 text (bad byte at offset {exc.start})"),))
-    lines = _LINE_BREAK.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    elif lines:
+    if text.has_bom:
+        errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
+    lines = text.lines
+    if not text.final_break and lines:
         errors.append((len(lines), "last line has no line break"))
     elements: list[list[str]] = []
     current: list[str] | None = None  # the element a continuation line extends
@@ -141,17 +139,14 @@ def read_declaration(data: bytes) -> Declaration:
     other tag-file encoding: a bag in Latin-1 is reported, not guessed at.
     """
     errors: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        errors.append("file starts with a UTF-8 byte-order mark (RFC 8493 forbids one here)")
-        data = data[3:]
     try:
-        text = data.decode("utf-8")
+        text = split_lines(data)
     except UnicodeDecodeError as exc:
-        return Declaration(None, (*errors, f"not UTF-8 text (bad byte at offset {exc.start})"))
-    lines = _LINE_BREAK.split(text)
-    final_break = bool(lines) and lines[-1] == ""
-    if final_break:
-        lines.pop()
+        bom = ["file starts with a UTF-8 byte-order mark (RFC 8493 forbids one here)"] if data.startswith(BOM) else []
+        return Declaration(None, (*errors, *bom, f"not UTF-8 text (bad byte at offset {exc.start})"))
+    if text.has_bom:
+        errors.append("file starts with a UTF-8 byte-order mark (RFC 8493 forbids one here)")
+    lines, final_break = text.lines, text.final_break
     version = None
     first = lines[0] if lines else ""
     if match := _VERSION_LINE.fullmatch(first):
