@@ -66,3 +66,40 @@ def test_batches_spread_over_workers_and_a_repeated_batch_gives_the_same_bytes(t
     assert [r.pdf_sha256 for r in first] == [r.pdf_sha256 for r in again]
     local, _ = render_statements(statements, tmp_path / "c", config, workers=1)
     assert [r.pdf_sha256 for r in first] == [r.pdf_sha256 for r in local]
+
+
+def test_a_batch_on_a_worker_that_dies_is_rendered_again(tmp_path, project_dir, fonts_dir):
+    """SIGKILL a worker process while it holds a batch; the build still completes, same bytes."""
+    import os
+    import signal
+    import threading
+    import time
+
+    statements, _ = validate_statements(project_dir / "statements", project_dir / "schemas" / "statement.schema.json")
+    config = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work")
+    killed: dict = {}
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, worker_dashboard_address=None,
+    ) as local, distributed.Client(local) as watcher:
+        pids = watcher.run(os.getpid)
+
+        def kill_a_busy_worker() -> None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not killed:
+                busy = {w: keys for w, keys in watcher.processing().items() if keys}
+                if busy:
+                    worker, keys = sorted(busy.items())[0]
+                    os.kill(pids[worker], signal.SIGKILL)
+                    killed.update(worker=worker, keys=list(keys))
+                time.sleep(0.005)
+
+        thread = threading.Thread(target=kill_a_busy_worker, daemon=True)
+        thread.start()
+        rendered, report = render_statements(
+            statements, tmp_path / "dask", config, executor=DaskCluster(local.scheduler_address, batch_size=1))
+        thread.join(timeout=5)
+    assert killed and killed["keys"], "no worker was killed while holding a batch: nothing was lost"
+    assert report.ok and len(rendered) == len(statements)
+    local_rendered, _ = render_statements(statements, tmp_path / "local", config, workers=1)
+    assert [r.pdf_sha256 for r in rendered] == [r.pdf_sha256 for r in local_rendered]
