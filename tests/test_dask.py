@@ -26,7 +26,7 @@ from pipeline.validate import validate_statements  # noqa: E402
 def cluster():
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, worker_dashboard_address=None,
+        dashboard_address=":0", worker_dashboard_address=":0",
     ) as local:
         yield local
 
@@ -80,7 +80,7 @@ def test_a_batch_on_a_worker_that_dies_is_rendered_again(tmp_path, project_dir, 
     killed: dict = {}
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, worker_dashboard_address=None,
+        dashboard_address=":0", worker_dashboard_address=":0",
     ) as local, distributed.Client(local) as watcher:
         pids = watcher.run(os.getpid)
 
