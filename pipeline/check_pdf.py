@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+from io import BytesIO
 from typing import Any, Iterable, Mapping
 
 from pypdf import PdfReader
@@ -180,7 +181,7 @@ class _Checker:
             self.problem("C001", "the PDF changed since it was rendered")
             return self.problems
         try:
-            reader = PdfReader(self.item.pdf_path, strict=True)
+            reader = PdfReader(BytesIO(data), strict=True)  # the bytes just hashed, not a second read
             record = self.item.statement.metadata
             xmp = self.xmp(reader)
             if xmp is not None:

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import SOFTWARE_AGENT
-from .bag.writer import fsync_dir
+from .durable import fsync_dir
 from .errors import ArchiveError
 from .records import ArchiveVerification, PackageOutcome
 

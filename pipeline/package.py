@@ -35,8 +35,9 @@ from .bag.manifest import parse_manifest, sha256_bytes
 from .bag.paths import unsafe_reason
 from .bag.writer import (
     DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable,
-    fsync_dir, plan_payload, write_bag,
+    plan_payload, write_bag,
 )
+from .durable import fsync_dir
 from .errors import ArchiveError, InputError, ProblemsFound
 from .records import PackageOutcome, Problem, RenderedStatement
 

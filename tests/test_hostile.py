@@ -20,20 +20,18 @@ each proof can fail.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import json
 import os
 import shutil
 import subprocess
-import threading
 import urllib.request
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from hostile.corpus import DANGEROUS, INVALID, Env, body, dangerous_metadata, fill, meta
 from hostile.inotify import Watch
+from recording_server import recording_http_server
 from statement_factory import write_statement
 
 from pipeline.cli import main
@@ -46,31 +44,10 @@ DATE = "2024-06-01"
 
 # --- the three witnesses -------------------------------------------------------------
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def _record(self):
-        type(self).requests.append(f"{self.command} {self.path}")
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.end_headers()
-        self.wfile.write(b"body { color: red }")
-
-    do_GET = do_POST = do_HEAD = _record
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    _Recorder.requests = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", _Recorder.requests
-    httpd.shutdown()
-    httpd.server_close()
+    with recording_http_server() as witness:
+        yield witness
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import subprocess
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from pypdf import PdfReader
 
 from pipeline.render import RenderConfig, Renderer, render_statements
 from pipeline.render.sandbox import SandboxedFetcher
+from recording_server import recording_http_server
 from statement_factory import write_statement
 
 MULTILINGUAL = (
@@ -113,29 +112,10 @@ def test_template_syntax_and_markup_in_statement_text_stay_text(tmp_path, projec
     assert "49" not in text
 
 
-class _RecordingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (http.server's naming)
-        type(self).requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.end_headers()
-        self.wfile.write(b"body { color: red }")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture()
 def recording_server():
-    _RecordingHandler.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _RecordingHandler.requests
-    server.shutdown()
-    server.server_close()
+    with recording_http_server() as server:
+        yield server
 
 
 def test_hostile_html_reaches_no_server_and_no_file(tmp_path, project_dir, fonts_dir, recording_server):
@@ -174,22 +154,27 @@ def test_sandboxed_fetcher_refuses_everything_outside_templates_and_fonts(tmp_pa
 
 
 def test_a_refused_fetch_fails_the_render(tmp_path, project_dir, fonts_dir, recording_server):
-    """If sanitising ever let a reference through, the render fails closed."""
-    from pipeline.render.pdf import write_pdf
-    from pipeline.render.xmp import DocumentFacts
-    from statement_factory import metadata_for
+    """If anything ever let a reference through, the render fails closed (R002).
+
+    Statement content cannot carry one past the sanitiser, so the reference
+    is planted in a copy of the templates: the renderer still refuses it,
+    reports it, writes no PDF, and the server hears nothing.
+    """
+    import shutil
 
     base, requests = recording_server
-    renderer = Renderer(config(tmp_path, project_dir, fonts_dir))
-    fetcher = SandboxedFetcher((project_dir / "templates", fonts_dir), {})
-    facts = DocumentFacts.from_record(metadata_for("x"), producer="p", creator_tool="t")
-    _, messages = write_pdf(
-        f'<html lang="en"><body><img src="{base}/direct.png"><p>x</p></body></html>',
-        base_url=(project_dir / "templates").as_uri() + "/", facts=facts, variant="3u",
-        font_config=renderer.font_config, fetcher=fetcher, embedded=(),
-    )
+    templates = tmp_path / "templates"
+    shutil.copytree(project_dir / "templates", templates)
+    page = templates / "statement.html.j2"
+    page.write_text(page.read_text().replace("<main", f'<img src="{base}/planted.png"><main', 1))
+    statement = write_statement(tmp_path / "in", "planted", "Body.\n")
+    cfg = RenderConfig(templates, fonts_dir, tmp_path / "build")
+    rendered, report = render_statements([statement], tmp_path / "out", cfg, workers=1)
+    assert rendered == [] and not (tmp_path / "out" / "planted.pdf").exists()
+    # R002 from the sandbox; R003 is WeasyPrint's own warning that the image failed to load.
+    assert [p.code for p in report.problems] == ["R002", "R003"]
+    assert f"{base}/planted.png" in report.problems[0].message
     assert requests == []
-    assert fetcher.refused == [f"{base}/direct.png"]
 
 
 def test_unchanged_statement_is_not_rendered_again_but_a_changed_one_is(tmp_path, project_dir, fonts_dir):

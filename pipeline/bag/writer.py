@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 from .manifest import WRITTEN_ALGORITHMS, FileDigest, format_manifest, hash_stream
 from .paths import is_payload_path, unsafe_reason
 from .tagfile import BAG_INFO_TXT, BAGIT_TXT, format_bagit_txt, format_tags
+from ..durable import fsync_dir
 
 FILE_MODE = 0o444
 DIR_MODE = 0o755
@@ -198,12 +199,3 @@ def _fsync_tree(root: Path) -> None:
     folders = [Path(d) for d, _, _ in os.walk(root)]
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         fsync_dir(folder)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a folder's entries (new files, renames) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -104,9 +104,6 @@ class Renderer:
         self.producer = f"WeasyPrint {weasyprint_version}"
         self.fingerprint = render_fingerprint(config, self.font_set)
 
-    def key(self, statement: Statement) -> RenderKey:
-        return RenderKey.of(statement, self.fingerprint, self.config.variant)
-
     def render(self, statement: Statement, metadata_bytes: bytes, body_bytes: bytes) -> bytes:
         where = str(statement.body_path)
         layout = layout_body(decode_body(body_bytes), statement.media_type)

@@ -14,6 +14,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..durable import fsync_dir
 from ..records import RenderedStatement, Statement
 
 
@@ -57,11 +58,7 @@ def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes, 
     write_atomically(pdf_path, data)
     record = {"identifier": statement.identifier, "pdf_sha256": digest, "key": asdict(key)}
     write_atomically(sidecar, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode())
-    dir_fd = os.open(out_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(out_dir)
     return RenderedStatement(statement, pdf_path, digest, variant)
 
 

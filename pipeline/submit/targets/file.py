@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Mapping
 
 from . import Confirmation, Digest, Receipt, TargetError, check_name
+from ...durable import fsync_dir
 
 
 class FileTarget:
@@ -65,7 +66,7 @@ def _make_folders(root: Path, folder: Path) -> None:
             path.mkdir()
         except FileExistsError:
             pass  # another writer made it meanwhile; fine
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -78,15 +79,7 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
         temporary = ""
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         if temporary:
             os.unlink(temporary)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
