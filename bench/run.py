@@ -104,8 +104,8 @@ def bench_render(work: Path, n: int, rounds: int) -> list[str]:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from pipeline.body import decode_body
-    from pipeline.bodyhtml import layout_body
+    from pipeline.statements.body import decode_body
+    from pipeline.statements.markup import layout_body
     from pipeline.render import RenderConfig, render_statements
     from pipeline.render.document import document_html, template_environment
     from pipeline.render.fonts import FontSet, confined_fontconfig

@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from pipeline.records import RenderedStatement, Statement
+from pipeline.core.records import RenderedStatement, Statement
 
 DATE = datetime.date(2026, 11, 28)
 AGENT = "statement-archive/test"
@@ -91,7 +91,7 @@ PACKAGE = "statements-2026-11-28-v0001"
 def write_package_bag(parent: Path, payload: dict[str, bytes] | None = None) -> Path:
     """A version-1 package written by our writer directly (no statements
     needed), with every bag-info field our own rules ask for."""
-    from pipeline.bag.writer import PayloadItem, plan_payload, write_bag
+    from pipeline.bagit.writer import PayloadItem, plan_payload, write_bag
 
     payload = payload or {
         "data/index.json": b'{"statements": ["a"]}\n',

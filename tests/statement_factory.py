@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.records import BODY_MEDIA_TYPES, Statement
+from pipeline.core.records import BODY_MEDIA_TYPES, Statement
 
 
 def metadata_for(identifier: str, **overrides: Any) -> dict[str, Any]:

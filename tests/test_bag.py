@@ -1,4 +1,4 @@
-"""pipeline.bag: paths, manifests, tag files, writing and checking one bag."""
+"""pipeline.bagit: paths, manifests, tag files, writing and checking one bag."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.bag.archive import PackageName, parse_package_name, valid_group
-from pipeline.bag.manifest import hash_file, format_manifest, parse_manifest
-from pipeline.bag.fetch import parse_fetch
-from pipeline.bag.paths import decode_path, encode_path, unsafe_reason
-from pipeline.bag.portability import portability_hazards
-from pipeline.bag.tagfile import bagit_txt_errors, format_tags, parse_tags, read_declaration
-from pipeline.bag.validator import COMPLETENESS, FAST, check_bag
-from pipeline.bag.writer import PayloadItem, plan_payload, write_bag
+from pipeline.archive.folder import PackageName, parse_package_name, valid_group
+from pipeline.bagit.manifest import hash_file, format_manifest, parse_manifest
+from pipeline.bagit.fetch import parse_fetch
+from pipeline.bagit.paths import decode_path, encode_path, unsafe_reason
+from pipeline.bagit.paths import portability_hazards
+from pipeline.bagit.tagfile import bagit_txt_errors, format_tags, parse_tags, read_declaration
+from pipeline.bagit.validator import COMPLETENESS, FAST, check_bag
+from pipeline.bagit.writer import PayloadItem, plan_payload, write_bag
 
 from bagutil import DATE
 

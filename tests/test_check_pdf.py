@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, NameObject
 
-from pipeline.check_pdf import check_pdfs
-from pipeline.records import RenderedStatement
+from pipeline.check.stage import check_pdfs
+from pipeline.core.records import RenderedStatement
 from pipeline.render import RenderConfig, render_statements
 from statement_factory import write_statement
 

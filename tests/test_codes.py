@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.codes import CODES
+from pipeline.core.codes import CODES
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 

@@ -17,7 +17,7 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="Dask is an optional extra: pip install '.[dask]'")
 
 from pipeline.cli import main  # noqa: E402
-from pipeline.executors import DaskCluster  # noqa: E402
+from pipeline.render.executors import DaskCluster  # noqa: E402
 from pipeline.render import RenderConfig, render_statements  # noqa: E402
 from pipeline.validate import validate_statements  # noqa: E402
 

@@ -18,11 +18,11 @@ import sys
 import pytest
 
 from pipeline import SOFTWARE_AGENT
-from pipeline.bag.archive import archive_lock
+from pipeline.archive.folder import archive_lock
 from pipeline.cli import Run, event_time, main, record_package_events
-from pipeline.errors import ArchiveError
-from pipeline.eventcheck import archive_log_problems, head_sha256, verify_event_log
-from pipeline.events import (
+from pipeline.core.errors import ArchiveError
+from pipeline.events.check import archive_log_problems, head_sha256, verify_event_log
+from pipeline.events.log import (
     EVENTS_NAME, GENESIS, EventDraft, append_event, append_events, canonical, event_type_uri,
     package_link, read_events, statement_link,
 )
@@ -204,7 +204,7 @@ def test_appending_while_holding_the_archive_lock_does_not_deadlock(tmp_path):
 APPENDER = """
 import datetime as dt, sys
 from pathlib import Path
-from pipeline.events import append_event, package_link
+from pipeline.events.log import append_event, package_link
 when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
 for i in range(int(sys.argv[3])):
     append_event(Path(sys.argv[1]), "fixity check", when=when, outcome="success",

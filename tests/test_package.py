@@ -15,10 +15,10 @@ import time
 import bagit
 import pytest
 
-from pipeline.bag.archive import archive_lock
-from pipeline.bag.manifest import parse_manifest, sha256_bytes
-from pipeline.bag.tagfile import parse_tags
-from pipeline.errors import ArchiveError, InputError, ProblemsFound
+from pipeline.archive.folder import archive_lock
+from pipeline.bagit.manifest import parse_manifest, sha256_bytes
+from pipeline.bagit.tagfile import parse_tags
+from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.package import package_statements
 from pipeline.verify import verify_archive
 
@@ -236,7 +236,7 @@ def test_disk_full_mid_write_leaves_no_package(tmp_path, statements, monkeypatch
 
 def test_source_changing_during_copy_leaves_no_package(tmp_path, statements, monkeypatch):
     """The PDF is swapped between hashing (plan) and copying."""
-    import pipeline.package as stage
+    import pipeline.package.stage as stage
 
     real_plan = stage._plan
 

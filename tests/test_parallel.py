@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.executors import LocalPool, RenderResult, local_executor
-from pipeline.errors import EnvironmentProblem
+from pipeline.render.executors import LocalPool, RenderResult, local_executor
+from pipeline.core.errors import EnvironmentProblem
 from pipeline.render import RenderConfig, render_statements
 from pipeline.validate import validate_statements
 
@@ -87,7 +87,7 @@ def test_default_pool_is_sized_to_the_cores():
 def test_check_skips_only_pdfs_that_passed_the_same_checker_for_the_same_bytes(tmp_path, project_dir, fonts_dir, corpus):
     import dataclasses
 
-    from pipeline.executors import check_changed
+    from pipeline.check import check_changed
 
     config = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work")
     rendered, _ = render_statements(corpus[:3], tmp_path / "out", config, workers=1)

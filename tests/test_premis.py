@@ -11,12 +11,12 @@ import pytest
 
 from pipeline import SOFTWARE_AGENT, __version__
 from pipeline.cli import main
-from pipeline.errors import ProblemsFound
-from pipeline.events import (
+from pipeline.core.errors import ProblemsFound
+from pipeline.events.log import (
     EVENTS_NAME, EventDraft, Link, append_event, append_events, package_link, read_events,
     statement_link,
 )
-from pipeline.premis import export_premis
+from pipeline.events.premis import export_premis
 
 NS = {"premis": "http://www.loc.gov/premis/v3"}
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"

@@ -199,7 +199,7 @@ def test_same_input_gives_same_bytes_in_separate_processes(tmp_path, project_dir
     script = (
         "import json, hashlib, sys\n"
         "from pathlib import Path\n"
-        "from pipeline.records import Statement\n"
+        "from pipeline.core.records import Statement\n"
         "from pipeline.render import RenderConfig, render_statements\n"
         "folder, out, project, fonts = map(Path, sys.argv[1:5])\n"
         "m, b = folder / 'repro.json', folder / 'repro.txt'\n"
@@ -222,7 +222,7 @@ def test_same_input_gives_same_bytes_in_separate_processes(tmp_path, project_dir
 def test_renderer_sees_only_the_pinned_fonts_even_from_a_relative_build_dir(tmp_path, project_dir, fonts_dir, monkeypatch):
     from weasyprint.text.fonts import FontConfiguration
 
-    from pipeline.errors import EnvironmentProblem
+    from pipeline.core.errors import EnvironmentProblem
     from pipeline.render.fonts import configured_font_files, ensure_confined
 
     monkeypatch.chdir(tmp_path)
@@ -238,7 +238,7 @@ def test_renderer_sees_only_the_pinned_fonts_even_from_a_relative_build_dir(tmp_
 
 
 def test_a_body_changed_or_swapped_for_a_link_after_validation_is_not_rendered(tmp_path, project_dir, fonts_dir):
-    from pipeline.errors import ProblemsFound
+    from pipeline.core.errors import ProblemsFound
 
     statement = write_statement(tmp_path / "in", "swapped", "Validated text.\n")
     outside = tmp_path / "elsewhere.txt"

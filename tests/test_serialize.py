@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.serialize import read_tar, write_tar
-from pipeline.verify import verify_bag
+from pipeline.core.errors import InputError
+from pipeline.export.tar import read_tar, write_tar
+from pipeline.archive.package_check import verify_bag
 from statement_factory import write_statement
 
 

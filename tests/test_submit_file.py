@@ -13,7 +13,7 @@ import pytest
 
 from bagutil import flip_byte
 from pipeline.cli import main
-from pipeline.events import EVENTS_NAME, read_events
+from pipeline.events.log import EVENTS_NAME, read_events
 from submit_servers import make_archive
 
 EPOCH = "1796117400"  # 2026-12-01T09:30:00Z: the CLI's clock in these tests

@@ -14,7 +14,7 @@ from typing import Mapping
 import pytest
 
 from bagutil import flip_byte
-from pipeline.errors import ArchiveError, InputError, StageError
+from pipeline.core.errors import ArchiveError, InputError, StageError
 from pipeline.submit import (
     Confirmation, Digest, Receipt, RetryPolicy, SubmitOptions, TargetError, Transient,
     newest_verified_package, open_ledger, plan_only, submit_package,

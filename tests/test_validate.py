@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.codes import CODES
-from pipeline.errors import InputError
-from pipeline.langtag import is_well_formed
+from pipeline.core.codes import CODES
+from pipeline.core.errors import InputError
+from pipeline.statements.langtag import is_well_formed
 from pipeline.validate import validate_statements
 
 PROJECT = Path(__file__).resolve().parents[1]

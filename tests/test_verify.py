@@ -9,11 +9,12 @@ import shutil
 import bagit
 import pytest
 
-from pipeline.bag.manifest import format_manifest, hash_file, parse_manifest
-from pipeline.errors import ArchiveError
+from pipeline.bagit.manifest import format_manifest, hash_file, parse_manifest
+from pipeline.core.errors import ArchiveError
 from pipeline.package import package_statements
-from pipeline.records import RenderedStatement, Statement
-from pipeline.verify import verification_report, verify_archive, verify_bag
+from pipeline.core.records import RenderedStatement, Statement
+from pipeline.archive.package_check import verify_bag
+from pipeline.verify import verification_report, verify_archive
 
 from bagutil import AGENT, DATE, flip_byte, make_statement, make_writable, sha256, tamper
 

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.verify import verify_bag
+from pipeline.archive.package_check import verify_bag
 
 from bagutil import PACKAGE, tamper, write_package_bag
 

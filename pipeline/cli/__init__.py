@@ -1,9 +1,8 @@
 """Command line: parse, call the stages, print. No stage logic lives here.
 
-``run`` holds what every command shares (exit codes, the clock);
-``stage_commands`` the pipeline's stages; ``archive_commands`` what works on
-the archive afterwards; submission's commands live beside the stage, in
-``pipeline/submit/command.py``.
+``context`` holds what every command shares (the run's output and reports,
+exit codes); ``stage_commands`` the pipeline's stages; ``archive_commands``
+what works on the archive afterwards; ``submit_commands`` submission.
 """
 
 from __future__ import annotations
@@ -14,16 +13,17 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from .. import SOFTWARE_AGENT, __version__
-from ..errors import ArchiveError, EnvironmentProblem, PipelineError
-from .archive_commands import (
+from pipeline import SOFTWARE_AGENT, __version__
+from pipeline.core.errors import ArchiveError, EnvironmentProblem, PipelineError
+from pipeline.cli.archive_commands import (
     add_serialize_commands, add_verify_arguments, cmd_events, cmd_export_premis, cmd_verify,
 )
-from .run import (
+from pipeline.cli.context import (
     EXIT_ARCHIVE, EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PROJECT_DIR, Run, UsageProblem,
-    bagging_date, event_time, parse_date,
+    parse_date,
 )
-from .stage_commands import (
+from pipeline.core.clock import bagging_date, event_time
+from pipeline.cli.stage_commands import (
     cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers, record_package_events,
 )
 
@@ -31,7 +31,7 @@ __all__ = ["Run", "UsageProblem", "bagging_date", "build_parser", "event_time", 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ..render.pdf import DEFAULT_VARIANT, VARIANTS
+    from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS
 
     parser = argparse.ArgumentParser(
         prog="statement-archive",
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
     add_serialize_commands(commands, common)
     add_verify_arguments(commands.choices["verify"])
-    from ..submit.command import add_submit_commands  # submit, submissions
+    from pipeline.cli.submit_commands import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
     return parser

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import ArchiveError, ProblemsFound
-from ..records import Problem, StageReport
-from .run import Run, UsageProblem, event_time
+from pipeline.core.errors import ArchiveError, ProblemsFound
+from pipeline.core.records import Problem, StageReport
+from pipeline.cli.context import Run, UsageProblem
+from pipeline.core.clock import event_time
 
 def run_verify(run: Run) -> None:
-    from ..verify import verification_report, verify_archive, verify_bags
+    from pipeline.verify import verification_report, verify_archive, verify_bags
 
     args = run.args
     mode = ("fast" if getattr(args, "fast", False)
@@ -45,8 +46,9 @@ def record_fixity_events(run: Run, result) -> tuple[Problem, ...]:
     """The event log's own problems (E…), after logging one fixity check per package.
     A damaged log gets nothing new chained to it; a log that cannot be written
     (a read-only copy of the archive) is a warning: verifying must still work."""
-    from ..eventcheck import archive_log_problems
-    from ..events import EVENTS_NAME, append_events, fixity_events
+    from pipeline.events.check import archive_log_problems
+    from pipeline.events.log import EVENTS_NAME, append_events
+    from pipeline.events.pipeline_events import fixity_events
 
     log = run.args.archive / EVENTS_NAME
     problems = archive_log_problems(run.args.archive, bool(result.packages))
@@ -79,8 +81,8 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
 
 
 def cmd_events(run: Run) -> None:
-    from ..eventcheck import head_sha256, verify_event_log
-    from ..events import EVENTS_NAME, read_events
+    from pipeline.events.check import head_sha256, verify_event_log
+    from pipeline.events.log import EVENTS_NAME, read_events
 
     log = run.args.archive / EVENTS_NAME
     events = read_events(log)
@@ -101,8 +103,8 @@ def cmd_events(run: Run) -> None:
 
 
 def cmd_export_premis(run: Run) -> None:
-    from ..events import EVENTS_NAME
-    from ..premis import export_premis
+    from pipeline.events.log import EVENTS_NAME
+    from pipeline.events.premis import export_premis
 
     try:
         xml = export_premis(run.args.archive / EVENTS_NAME)
@@ -125,7 +127,7 @@ def cmd_export_premis(run: Run) -> None:
 
 
 def cmd_export(run: Run) -> None:
-    from ..serialize import write_tar
+    from pipeline.export.tar import write_tar
 
     package = run.args.archive / run.args.package
     if not package.is_dir():
@@ -138,8 +140,8 @@ def cmd_export(run: Run) -> None:
 
 
 def cmd_unpack(run: Run) -> None:
-    from ..serialize import read_tar
-    from ..verify import verify_bag
+    from pipeline.export.tar import read_tar
+    from pipeline.archive.package_check import verify_bag
 
     target = read_tar(run.args.tar, run.args.into)
     run.extra["unpacked"] = str(target)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import SOFTWARE_AGENT
-from ..errors import ArchiveError
-from ..records import Problem, RenderedStatement, Statement, StageReport
-from .run import Run, UsageProblem, event_time, bagging_date
+from pipeline import SOFTWARE_AGENT
+from pipeline.core.errors import ArchiveError
+from pipeline.core.records import Problem, RenderedStatement, Statement, StageReport
+from pipeline.cli.context import Run, UsageProblem
+from pipeline.core.clock import bagging_date, event_time
 
 def render_config(args: argparse.Namespace):
-    from ..render import RenderConfig
+    from pipeline.render import RenderConfig
 
     return RenderConfig(
         templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
@@ -25,7 +26,7 @@ def render_config(args: argparse.Namespace):
 
 
 def _executor(args: argparse.Namespace):
-    from ..executors import executor_from
+    from pipeline.render.executors import executor_from
 
     return executor_from(args.executor, args.workers)
 
@@ -44,7 +45,7 @@ def _pdf_dir(args: argparse.Namespace) -> Path:
 
 
 def run_validate(run: Run) -> list[Statement]:
-    from ..validate import validate_statements
+    from pipeline.validate import validate_statements
 
     if not run.args.statements.is_dir():
         raise UsageProblem(f"{run.args.statements}: no such folder of statements")
@@ -55,7 +56,7 @@ def run_validate(run: Run) -> list[Statement]:
 
 
 def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
-    from ..render import render_statements
+    from pipeline.render import render_statements
 
     total = len(statements)
 
@@ -73,15 +74,10 @@ def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]
 
 def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
     """The PDFs already rendered for exactly these inputs; stale ones are errors."""
-    from ..render import load_rendered, render_fingerprint
-    from ..render.fonts import FontSet
-    from ..render.store import RenderKey
+    from pipeline.render import find_rendered
 
-    config = render_config(run.args)
-    fingerprint = render_fingerprint(config, FontSet(config.fonts_dir))
     rendered, problems = [], []
-    for statement in statements:
-        found = load_rendered(statement, _pdf_dir(run.args), RenderKey.of(statement, fingerprint, config.variant))
+    for statement, _, found in find_rendered(statements, _pdf_dir(run.args), render_config(run.args)):
         if found is None:
             problems.append(Problem("P001", str(_pdf_dir(run.args) / f"{statement.identifier}.pdf"), "",
                                     "missing or stale (its statement, templates, fonts or options changed): "
@@ -94,7 +90,7 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
 
 
 def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
-    from ..executors import check_changed
+    from pipeline.check import check_changed
 
     run.progress(f"checking {len(rendered)} PDF(s)")
     run.stage(check_changed(rendered, run.args.workers))
@@ -102,7 +98,7 @@ def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
 
 
 def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
-    from ..package import package_statements
+    from pipeline.package import package_statements
 
     outcome = package_statements(
         rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
@@ -119,7 +115,8 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
 def record_package_events(run: Run, rendered: list[RenderedStatement], outcome) -> None:
     """Log validation, digests and creation of a new package; nothing if none was written.
     A failed build logs nothing either: it did not touch the archive's holdings."""
-    from ..events import EVENTS_NAME, append_events, package_events
+    from pipeline.events.log import EVENTS_NAME, append_events
+    from pipeline.events.pipeline_events import package_events
 
     drafts = package_events(outcome, [r.statement.identifier for r in rendered], event_time())
     if not drafts:

@@ -7,8 +7,8 @@ from typing import Any, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..bodyhtml import BodyLayout
-from ..langtag import is_right_to_left
+from pipeline.statements.markup import BodyLayout
+from pipeline.statements.langtag import is_right_to_left
 
 TEMPLATE = "statement.html.j2"
 STYLESHEET = "statement.css"

@@ -23,8 +23,9 @@ from xml.sax.saxutils import escape
 
 from fontTools.ttLib import TTCollection, TTFont
 
-from ..errors import EnvironmentProblem
-from .environ import temporary_environ
+from pipeline.core.errors import EnvironmentProblem
+from pipeline.core.files import write_atomically
+from pipeline.render.environ import temporary_environ
 
 LOCK_NAME = "fonts.lock"
 
@@ -118,9 +119,7 @@ class FontSet:
             pass
         covered = self._load_coverage(font)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(array("I", sorted(covered)).tobytes())
-        os.replace(partial, path)
+        write_atomically(path, array("I", sorted(covered)).tobytes())
         return covered
 
     def _load_coverage(self, font: PinnedFont) -> frozenset[int]:

@@ -20,9 +20,9 @@ from fontTools.ttLib import TTFont
 from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
-from .environ import temporary_environ
-from .sandbox import ATTACHMENT_SCHEME, SandboxedFetcher
-from .xmp import DocumentFacts, info_dictionary, xmp_packet
+from pipeline.render.environ import temporary_environ
+from pipeline.render.sandbox import ATTACHMENT_SCHEME, SandboxedFetcher
+from pipeline.render.xmp import DocumentFacts, info_dictionary, xmp_packet
 
 #: Short names → (WeasyPrint variant, PDF/A part, conformance level).
 VARIANTS: dict[str, tuple[str, int, str]] = {

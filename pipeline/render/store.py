@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..durable import fsync_dir
-from ..records import RenderedStatement, Statement
+from pipeline.core.files import write_atomically
+from pipeline.core.records import RenderedStatement, Statement
 
 
 @dataclass(frozen=True)
@@ -35,20 +34,7 @@ def _sidecar(out_dir: Path, identifier: str) -> Path:
     return out_dir / f"{identifier}.render.json"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        with partial.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
-
-
-def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes, variant: str) -> RenderedStatement:
+def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes) -> RenderedStatement:
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / f"{statement.identifier}.pdf"
     digest = hashlib.sha256(data).hexdigest()
@@ -58,8 +44,7 @@ def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes, 
     write_atomically(pdf_path, data)
     record = {"identifier": statement.identifier, "pdf_sha256": digest, "key": asdict(key)}
     write_atomically(sidecar, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode())
-    fsync_dir(out_dir)
-    return RenderedStatement(statement, pdf_path, digest, variant)
+    return RenderedStatement(statement, pdf_path, digest, key.variant)
 
 
 def load_rendered(statement: Statement, out_dir: Path, key: RenderKey) -> RenderedStatement | None:

@@ -8,18 +8,17 @@ One idea per module:
 - :mod:`.retry`        exponential backoff with jitter, bounded, injectable
 - :mod:`.credentials`  user and password from the environment or netrc
 - :mod:`.targets`      the ``Target`` interface; ``file``, ``webdav``, ``s3``
-- :mod:`.command`      the ``submit`` and ``submissions`` subcommands
 
 Remote names carry the package version (``<identifier>/v0003/<identifier>.pdf``
 beside ``<identifier>.metadata.json``), so a new version never replaces an old
 one at the target.
 """
 
-from .ledger import Attempt, Ledger, open_ledger
-from .plan import SelectedPackage, SubmissionItem, newest_verified_package
-from .retry import RetryPolicy
-from .stage import ItemOutcome, SubmitOptions, SubmitOutcome, plan_only, submit_package
-from .targets import Confirmation, Digest, Receipt, Target, TargetError, TargetOptions, Transient, open_target
+from pipeline.submit.ledger import Attempt, Ledger, open_ledger
+from pipeline.submit.plan import SelectedPackage, SubmissionItem, newest_verified_package
+from pipeline.submit.retry import RetryPolicy
+from pipeline.submit.stage import ItemOutcome, SubmitOptions, SubmitOutcome, plan_only, submit_package
+from pipeline.submit.targets import Confirmation, Digest, Receipt, Target, TargetError, TargetOptions, Transient, open_target
 
 __all__ = [
     "Attempt", "Confirmation", "Digest", "ItemOutcome", "Ledger", "Receipt", "RetryPolicy",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from ..errors import InputError
+from pipeline.core.errors import InputError
 
 USER_VARIABLE = "STATEMENT_ARCHIVE_USER"
 PASSWORD_VARIABLE = "STATEMENT_ARCHIVE_PASSWORD"

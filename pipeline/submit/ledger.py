@@ -18,15 +18,14 @@ two submits from sending at the same time.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import ArchiveError, StageError
+from pipeline.core.errors import ArchiveError, StageError
+from pipeline.core.files import LockHeld, file_lock
 
 SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -80,7 +79,6 @@ class Attempt:
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 _COLUMNS = ", ".join(f.name for f in fields(Attempt))
 
@@ -163,32 +161,27 @@ def open_ledger(path: Path, *, create: bool = True, exclusive: bool = False) -> 
     """
     if not create and not path.is_file():
         raise ArchiveError(f"no submission ledger at {path}: nothing has been submitted yet")
-    lock_fd = None
-    try:
-        if exclusive:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StageError(f"another submit is running (it holds {path}.lock); "
-                                 "wait for it to finish, then run submit again") from None
-        connection = sqlite3.connect(path, timeout=10.0)
-    except (OSError, sqlite3.Error) as exc:
-        if lock_fd is not None:
-            os.close(lock_fd)
-        raise ArchiveError(f"the submission ledger {path} cannot be opened: "
-                           f"{getattr(exc, 'strerror', None) or exc}") from exc
-    try:
-        connection.execute("PRAGMA synchronous = FULL")  # a confirmed row survives a power cut
-        with connection:
-            connection.executescript(_SCHEMA)
-            connection.execute("INSERT OR IGNORE INTO ledger_info VALUES ('schema_version', ?)",
-                               (SCHEMA_VERSION,))
-        yield Ledger(connection, path)
-    except sqlite3.Error as exc:
-        raise ArchiveError(f"the submission ledger {path} cannot be used: {exc}") from exc
-    finally:
-        connection.close()
-        if lock_fd is not None:
-            os.close(lock_fd)
+    with ExitStack() as held:
+        try:
+            if exclusive:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    held.enter_context(file_lock(Path(f"{path}.lock"), wait=False))
+                except LockHeld:
+                    raise StageError(f"another submit is running (it holds {path}.lock); "
+                                     "wait for it to finish, then run submit again") from None
+            connection = sqlite3.connect(path, timeout=10.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"the submission ledger {path} cannot be opened: "
+                               f"{getattr(exc, 'strerror', None) or exc}") from exc
+        try:
+            connection.execute("PRAGMA synchronous = FULL")  # a confirmed row survives a power cut
+            with connection:
+                connection.executescript(_SCHEMA)
+                connection.execute("INSERT OR IGNORE INTO ledger_info VALUES ('schema_version', ?)",
+                                   (SCHEMA_VERSION,))
+            yield Ledger(connection, path)
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"the submission ledger {path} cannot be used: {exc}") from exc
+        finally:
+            connection.close()

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..bag.archive import list_packages
-from ..bag.manifest import parse_manifest
-from ..errors import ArchiveError
-from ..verify import verify_bag
+from pipeline.archive.folder import list_packages
+from pipeline.bagit.manifest import parse_manifest
+from pipeline.core.errors import ArchiveError
+from pipeline.archive.package_check import verify_bag
 
 INDEX_PATH = "data/index.json"
 SHOWN_PROBLEMS = 5

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-from .targets import Transient
+from pipeline.submit.targets import Transient
 
 T = TypeVar("T")
 

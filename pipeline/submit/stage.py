@@ -30,11 +30,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..records import Problem, StageReport
-from .ledger import Ledger
-from .plan import SelectedPackage, SubmissionItem
-from .retry import RetryPolicy, Tries, with_retries
-from .targets import Confirmation, Digest, Target, TargetError, Transient, excerpt
+from pipeline.core.records import Problem, StageReport
+from pipeline.submit.ledger import Ledger
+from pipeline.submit.plan import SelectedPackage, SubmissionItem
+from pipeline.submit.retry import RetryPolicy, Tries, with_retries
+from pipeline.submit.targets import Confirmation, Digest, Target, TargetError, Transient, excerpt
 
 #: fixed, so the same transfer always gets the same PREMIS event identifier
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:x-statement-archive:submission")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Mapping, Protocol
 from urllib.parse import unquote, urlsplit
 
-from ...errors import InputError
+from pipeline.core.errors import InputError
 
 #: How much of a server's answer is kept (ledger, messages): enough to act on.
 RESPONSE_LIMIT = 500
@@ -109,17 +109,17 @@ def open_target(url: str, options: TargetOptions = TargetOptions()) -> Target:
                          "or in ~/.netrc")
     scheme = parts.scheme.lower()
     if scheme == "file":
-        from .file import FileTarget
+        from pipeline.submit.targets.file import FileTarget
 
         if parts.netloc not in ("", "localhost"):
             raise InputError(f"file:// target must be on this machine, not {parts.netloc!r}")
         return FileTarget(Path(unquote(parts.path)))
     if scheme in ("webdav", "webdavs"):
-        from .webdav import WebDavTarget
+        from pipeline.submit.targets.webdav import WebDavTarget
 
         return WebDavTarget.from_url(parts, options)
     if scheme == "s3":
-        from .s3 import S3Target
+        from pipeline.submit.targets.s3 import S3Target
 
         return S3Target.from_url(parts, options)
     raise InputError(f"unknown target {scheme + '://' if scheme else url!r}: use file://, "

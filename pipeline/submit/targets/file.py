@@ -10,13 +10,11 @@ Properties are not stored here; the stage sends them in the metadata sidecar.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from . import Confirmation, Digest, Receipt, TargetError, check_name
-from ...durable import fsync_dir
+from pipeline.submit.targets import Confirmation, Digest, Receipt, TargetError, check_name
+from pipeline.core.files import make_dirs, write_atomically
 
 
 class FileTarget:
@@ -32,9 +30,9 @@ class FileTarget:
         digest = hashlib.sha256(data).hexdigest()
         checksum = f"{digest}  {path.name}\n".encode("utf-8")
         try:
-            _make_folders(self.root, path.parent)
-            _write_durably(path.with_name(path.name + ".sha256"), checksum)
-            _write_durably(path, data)
+            make_dirs(self.root.parent, path.parent)
+            write_atomically(path.with_name(path.name + ".sha256"), checksum)
+            write_atomically(path, data)
         except OSError as exc:
             raise TargetError(f"cannot write {exc.filename or path}: {exc.strerror or exc}") from exc
         return Receipt(str(path), f"written {len(data)} bytes")
@@ -52,34 +50,3 @@ class FileTarget:
         if sidecar.split()[:1] != [expected.sha256]:
             return Confirmation(False, str(path), f"{path.name}.sha256 does not hold {expected.sha256}")
         return Confirmation(True, str(path), f"read back {len(stored)} bytes, sha256 {found}")
-
-
-def _make_folders(root: Path, folder: Path) -> None:
-    """Create *folder* under *root*, making each new level durable in its parent."""
-    missing = []
-    current = folder
-    while not current.exists() and current != root.parent:
-        missing.append(current)
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir()
-        except FileExistsError:
-            pass  # another writer made it meanwhile; fine
-        fsync_dir(path.parent)
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-        temporary = ""
-        fsync_dir(path.parent)
-    finally:
-        if temporary:
-            os.unlink(temporary)

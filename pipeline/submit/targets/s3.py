@@ -25,8 +25,8 @@ import re
 from typing import Any, Mapping
 from urllib.parse import SplitResult, quote, urlsplit
 
-from ...errors import EnvironmentProblem, InputError
-from . import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
+from pipeline.core.errors import EnvironmentProblem, InputError
+from pipeline.submit.targets import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
 
 ENDPOINT_VARIABLE = "STATEMENT_ARCHIVE_S3_ENDPOINT"
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")

@@ -21,9 +21,9 @@ import ssl
 from typing import Mapping
 from urllib.parse import SplitResult, quote
 
-from ...errors import InputError
-from ..credentials import Credentials, find_credentials
-from . import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
+from pipeline.core.errors import InputError
+from pipeline.submit.credentials import Credentials, find_credentials
+from pipeline.submit.targets import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
 
 _TAG = re.compile(r"<[^>]*>")
 

@@ -1,0 +1,120 @@
+"""One package of this archive, checked on its own: RFC 8493 plus our stricter rules.
+
+Shared by the verify stage (every package, then the chain between them) and
+by submit (the newest package, just before sending it). Our rules are
+stricter than RFC 8493 where a change could otherwise go unseen: a package
+has a manifest and a tag manifest for every algorithm we write, every tag
+file is covered by the tag manifests, every manifest is in the exact form our
+writer produces (see :mod:`pipeline.bagit.manifest`), and ``bag-info.txt``
+names the package, its group and version. Bags from elsewhere are checked
+against RFC 8493 alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from pipeline.archive.folder import PackageName, parse_package_name
+from pipeline.bagit.manifest import noncanonical_reason
+from pipeline.bagit.manifest import WRITTEN_ALGORITHMS
+from pipeline.bagit.tagfile import BAG_INFO_TXT, ParsedTags, parse_tags
+from pipeline.bagit.validator import FAST, FULL, BagCheck, check_bag
+from pipeline.core.records import PackageVerification, Problem
+
+TAGMANIFEST = "tagmanifest-sha256.txt"
+MANIFESTS = tuple(f"{kind}-{alg}.txt" for kind in ("manifest", "tagmanifest")
+                  for alg in WRITTEN_ALGORITHMS)
+REQUIRED_TAG_FILES = (BAG_INFO_TXT, *MANIFESTS)
+
+
+def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
+               package_rules: bool | None = None) -> PackageVerification:
+    """Check one bag on its own (no version chain).
+
+    Problems name files as ``<label>/<path in bag>``; *label* defaults to the
+    folder name. With *package_rules* the bag is also held to this archive's
+    own rules; by default, when the folder is named like a package.
+    """
+    label = label or path.name
+    parsed = parse_package_name(path.name)
+    if package_rules is None:
+        package_rules = parsed is not None
+    found = check_bag(path, label, mode=mode)
+    problems = list(found.problems)
+    if package_rules and path.is_dir() and not path.is_symlink():
+        # Our rules make an uncovered tag file an error (B006), not a warning.
+        problems = [p for p in problems if p.code != "B020"]
+        problems += _policy_problems(path, label, parsed, found, mode)
+    return PackageVerification(
+        name=label,
+        path=path,
+        group=parsed.group if parsed else "",
+        version=parsed.version if parsed else 0,
+        problems=sorted_problems(problems),
+        files_checked=found.files_checked,
+        bytes_checked=found.bytes_checked,
+    )
+
+
+def _policy_problems(path: Path, label: str, parsed: PackageName | None,
+                     found: BagCheck, mode: str) -> list[Problem]:
+    """Our rules on top of RFC 8493: the tag files and bag-info fields we rely
+    on, full tag-manifest coverage, and manifests in our writer's form."""
+    problems = []
+    for name in REQUIRED_TAG_FILES:
+        if not (path / name).is_file() or (path / name).is_symlink():
+            code = ("B010" if name == BAG_INFO_TXT
+                    else "B006" if name.startswith("tagmanifest-") else "B011")
+            problems.append(Problem(code, f"{label}/{name}", "",
+                                    "missing (every package of this archive has one)"))
+        elif mode != FAST:
+            problems += _canonical_problems(path, label, name)
+    for name in found.uncovered_tag_files:
+        problems.append(Problem("B006", f"{label}/{name}", "",
+                                "not covered by the tag manifests (this archive's packages "
+                                "contain no other files): added or renamed after writing"))
+    info = found.info
+    if info is None:
+        return problems
+    where = f"{label}/{BAG_INFO_TXT}"
+    expected = {"External-Identifier": label}
+    if parsed is not None:
+        expected.update({"Bag-Group-Identifier": parsed.group,
+                         "Package-Version": str(parsed.version),
+                         "Bagging-Date": parsed.date.isoformat()})
+    for field in ("Bag-Software-Agent", "Payload-Oxum", *expected):
+        values = info.values(field)
+        if not values:
+            problems.append(Problem("B010", where, "", f"{field} missing"))
+        elif len(values) > 1:
+            problems.append(Problem("B010", where, "", f"{field} given more than once"))
+        elif field in expected and values[0] != expected[field]:
+            code = "B009" if field == "Package-Version" else "B010"
+            problems.append(Problem(code, where, "", f"{field} is {values[0]!r}, "
+                                    f"but the package name says {expected[field]!r}"))
+    return problems
+
+
+def _canonical_problems(path: Path, label: str, name: str) -> list[Problem]:
+    algorithm = name.split("-", 1)[1][: -len(".txt")]
+    try:
+        data = (path / name).read_bytes()
+    except OSError:
+        return []  # reported as unreadable (B015) by the bag check
+    reason = noncanonical_reason(data, algorithm)
+    return [Problem("B021", f"{label}/{name}", "", reason)] if reason else []
+
+
+def bag_info(path: Path) -> ParsedTags | None:
+    info_path = path / BAG_INFO_TXT
+    if path.is_symlink() or info_path.is_symlink() or not info_path.is_file():
+        return None
+    try:
+        return parse_tags(info_path.read_bytes())
+    except OSError:
+        return None
+
+
+def sorted_problems(problems: Sequence[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(set(problems), key=lambda p: (p.file, p.pointer, p.code, p.message)))

@@ -1,0 +1,65 @@
+"""Verdicts of the check stage, kept so unchanged PDFs are not checked again.
+
+``<identifier>.check.json`` beside a rendered PDF records that the check
+stage passed these exact PDF bytes, for these exact metadata and body bytes
+and variant, with this exact checker (the pipeline's source, pypdf and
+pdftotext): the only case in which checking again could not find anything
+new, so the only case it is skipped. Only passes are recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from pipeline.core.records import RenderedStatement
+from pipeline.core.files import write_atomically
+
+
+def checker_fingerprint() -> str:
+    """Digest of what decides a check verdict: the checking code and its tools."""
+    import pypdf
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"pypdf {pypdf.__version__}\n".encode())
+    # All of the package's source, not a list of the modules check uses
+    # today: a list would go stale silently when check starts using another.
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    try:
+        version = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
+        digest.update(version.stdout + version.stderr)
+    except (OSError, subprocess.SubprocessError):
+        digest.update(b"no pdftotext")  # the check itself will report it missing
+    return digest.hexdigest()
+
+
+def _verdict(item: RenderedStatement, checker: str) -> dict[str, str]:
+    s = item.statement
+    return {"pdf_sha256": item.pdf_sha256, "metadata_sha256": s.metadata_sha256,
+            "body_sha256": s.body_sha256, "media_type": s.media_type, "variant": item.variant,
+            "checker": checker}
+
+
+def _verdict_path(item: RenderedStatement) -> Path:
+    return item.pdf_path.with_name(f"{item.statement.identifier}.check.json")
+
+
+def record_passed_check(item: RenderedStatement, checker: str) -> None:
+    write_atomically(_verdict_path(item), (json.dumps(_verdict(item, checker), sort_keys=True) + "\n").encode())
+
+
+def passed_check_before(item: RenderedStatement, checker: str) -> bool:
+    """True only if these bytes passed this checker before (see module docstring).
+
+    ``item.pdf_sha256`` is trusted here because :func:`load_rendered` and
+    :func:`store_pdf` take it from the bytes themselves.
+    """
+    if not (item.statement.metadata_sha256 and item.statement.body_sha256):
+        return False
+    try:
+        return json.loads(_verdict_path(item).read_text(encoding="utf-8")) == _verdict(item, checker)
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,208 @@
+"""Check stage: read every rendered PDF back and prove it is what was meant.
+
+For each PDF: the PDF/A identification matches the variant; the XMP says
+what the record says; the metadata and original body are embedded once
+each with the right bytes and relationship (PDF/A-3); every font is
+embedded; no ``.notdef`` glyph is drawn; the document language is set; and
+both pdftotext and pypdf find every block of the body's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from io import BytesIO
+from typing import Any, Iterable, Mapping
+
+from pypdf import PdfReader
+from pypdf.generic import IndirectObject, StreamObject
+
+from pipeline.statements.body import decode_body
+from pipeline.check.bodytext import text_blocks
+from pipeline.statements.markup import layout_body
+from pipeline.statements.langtag import is_right_to_left
+from pipeline.check.pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
+from pipeline.core.records import Problem, RenderedStatement, StageReport
+from pipeline.statements.files import ChangedSinceValidation, read_unchanged
+
+#: Short variant name → (PDF/A part, conformance); the same names as render's.
+VARIANT_IDS = {"1b": (1, "B"), "2b": (2, "B"), "2u": (2, "U"), "3b": (3, "B"), "3u": (3, "U")}
+
+_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+}
+_HEX_STRING = re.compile(rb"(?<!<)<([0-9A-Fa-f\s]*)>(?!>)")
+
+
+def _resolve(obj: Any) -> Any:
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+class _Checker:
+    def __init__(self, item: RenderedStatement):
+        self.item = item
+        self.file = str(item.pdf_path)
+        self.problems: list[Problem] = []
+
+    def problem(self, code: str, message: str, pointer: str = "") -> None:
+        self.problems.append(Problem(code, self.file, pointer, message))
+
+    # -- metadata -------------------------------------------------------
+    def xmp(self, reader: PdfReader) -> ET.Element | None:
+        stream = _resolve(reader.trailer["/Root"].get("/Metadata"))
+        if stream is None:
+            self.problem("C002", "no XMP metadata stream in the catalog")
+            return None
+        try:
+            return ET.fromstring(stream.get_data())
+        except ET.ParseError as exc:
+            self.problem("C003", f"XMP metadata is not well-formed XML: {exc}")
+            return None
+
+    def check_identification(self, xmp: ET.Element) -> None:
+        part, conformance = VARIANT_IDS[self.item.variant]
+        found_part = xmp.findtext(".//pdfaid:part", namespaces=_NS)
+        found_conf = xmp.findtext(".//pdfaid:conformance", namespaces=_NS)
+        if (found_part, found_conf) != (str(part), conformance):
+            self.problem("C002", f"PDF/A identification is part={found_part!r} conformance={found_conf!r}; "
+                                 f"expected part={part} conformance={conformance} (variant {self.item.variant})")
+
+    def check_dublin_core(self, xmp: ET.Element, record: Mapping[str, Any]) -> None:
+        def items(name: str) -> list[str]:
+            return [li.text or "" for li in xmp.findall(f".//dc:{name}//rdf:li", _NS)]
+
+        expected = {
+            "title": [record["title"]],
+            "creator": [record["issuer"]],
+            "date": [record["date_issued"]],
+            "language": list(record["languages"]),
+            "subject": list(record.get("subjects", [])),
+            "rights": [record["rights"]["statement"]],
+        }
+        for name, values in expected.items():
+            if items(name) != values:
+                self.problem("C003", f"XMP dc:{name} is {items(name)!r}; the record says {values!r}", f"/{name}")
+        identifier = xmp.findtext(".//dc:identifier", namespaces=_NS)
+        if identifier != record["identifier"]:
+            self.problem("C003", f"XMP dc:identifier is {identifier!r}; the record says {record['identifier']!r}",
+                         "/identifier")
+
+    # -- structure ------------------------------------------------------
+    def check_language(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
+        lang = reader.trailer["/Root"].get("/Lang")
+        if lang != record["languages"][0]:
+            self.problem("C008", f"document language is {lang!r}; expected {record['languages'][0]!r}")
+
+    def check_attachments(self, reader: PdfReader) -> None:
+        root = reader.trailer["/Root"]
+        statement = self.item.statement
+        af = [_resolve(ref) for ref in root.get("/AF", [])]
+        part = VARIANT_IDS[self.item.variant][0]
+        if part < 3:
+            if af or reader.attachments:
+                self.problem("C004", f"PDF/A-{part} may not embed files, but this PDF does")
+            return
+        keys = [ref.idnum if isinstance(ref, IndirectObject) else id(ref) for ref in root.get("/AF", [])]
+        if len(keys) != len(set(keys)):
+            self.problem("C009", f"catalog /AF lists {len(keys)} entries for {len(set(keys))} files")
+        expected = {
+            statement.metadata_path.name: ("/Data", statement.metadata_sha256),
+            statement.body_path.name: ("/Source", statement.body_sha256),
+        }
+        seen = {}
+        for spec in af:
+            name = str(spec.get("/UF", spec.get("/F", "")))
+            data = _resolve(spec["/EF"]["/F"]).get_data()
+            seen[name] = (str(spec.get("/AFRelationship")), hashlib.sha256(data).hexdigest())
+        for name, (relationship, digest) in expected.items():
+            if name not in seen:
+                self.problem("C004", f"associated file {name!r} is missing")
+            elif seen[name][0] != relationship:
+                self.problem("C004", f"associated file {name!r} has relationship {seen[name][0]}; expected {relationship}")
+            elif digest and seen[name][1] != digest:
+                self.problem("C004", f"associated file {name!r} differs from the statement's file "
+                                     f"(sha256 {seen[name][1]}, expected {digest})")
+        for name in sorted(set(seen) - set(expected)):
+            self.problem("C004", f"unexpected associated file {name!r}")
+
+    def check_fonts(self, reader: PdfReader) -> None:
+        seen: set[int] = set()
+        for number, page in enumerate(reader.pages, 1):
+            fonts = _resolve(_resolve(page.get("/Resources", {})).get("/Font", {}))
+            for font_ref in fonts.values():
+                font = _resolve(font_ref)
+                key = font_ref.idnum if isinstance(font_ref, IndirectObject) else id(font)
+                if key in seen:
+                    continue
+                seen.add(key)
+                name = str(font.get("/BaseFont"))
+                if isinstance(_resolve(font.get("/Encoding")), StreamObject):
+                    # WeasyPrint writes an embedded CMap only to send glyphs it
+                    # could not find to .notdef (and pypdf cannot decode it).
+                    self.problem("C006", f"font {name} maps missing glyphs to .notdef (page {number})")
+                descendants = [_resolve(d) for d in font.get("/DescendantFonts", [])] or [font]
+                for descendant in descendants:
+                    descriptor = _resolve(descendant.get("/FontDescriptor"))
+                    if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                        self.problem("C005", f"font {name} is not embedded (page {number})")
+            data = page.get_contents().get_data() if page.get_contents() else b""
+            for match in _HEX_STRING.finditer(data):
+                codes = re.sub(rb"\s", b"", match.group(1))
+                if any(codes[i:i + 4] == b"0000" for i in range(0, len(codes), 4)):
+                    self.problem("C006", f"a .notdef glyph (glyph 0) is drawn on page {number}")
+                    break
+
+    # -- text -----------------------------------------------------------
+    def check_text(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
+        statement = self.item.statement
+        try:
+            body = read_unchanged(statement.body_path, statement.body_sha256)
+        except ChangedSinceValidation as exc:
+            self.problem("C010", str(exc))
+            return
+        layout = layout_body(decode_body(body), statement.media_type)
+        blocks = text_blocks(layout)
+        furniture = {comparable(record["identifier"]), comparable(record["document_type"])}
+        for extractor, pages in (
+            ("pdftotext", pdftotext_pages(self.item.pdf_path)),
+            ("pypdf", pypdf_pages(reader)),
+        ):
+            missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture),
+                                     right_to_left_document=is_right_to_left(record["languages"][0]))
+            if missing:
+                self.problem("C007", f"{extractor} does not find {len(missing)} of {len(blocks)} body blocks "
+                                     f"in the PDF's text; first: {missing[0][:80]!r}")
+
+    def run(self) -> list[Problem]:
+        data = self.item.pdf_path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.item.pdf_sha256:
+            self.problem("C001", "the PDF changed since it was rendered")
+            return self.problems
+        try:
+            reader = PdfReader(BytesIO(data), strict=True)  # the bytes just hashed, not a second read
+            record = self.item.statement.metadata
+            xmp = self.xmp(reader)
+            if xmp is not None:
+                self.check_identification(xmp)
+                self.check_dublin_core(xmp, record)
+            self.check_language(reader, record)
+            self.check_attachments(reader)
+            self.check_fonts(reader)
+            self.check_text(reader, record)
+        except Exception as exc:  # a malformed PDF may fail anywhere in pypdf
+            self.problem("C001", f"cannot read the PDF: {type(exc).__name__}: {exc}")
+        return self.problems
+
+
+def check_pdfs(rendered: Iterable[RenderedStatement]) -> StageReport:
+    """Check every rendered PDF; one report with every problem found."""
+    problems: list[Problem] = []
+    items = []
+    for item in rendered:
+        found = _Checker(item).run()
+        problems.extend(found)
+        items.append({"identifier": item.statement.identifier, "pdf": str(item.pdf_path), "ok": not found})
+    return StageReport("check", tuple(problems), tuple(items))

@@ -1,0 +1,71 @@
+"""What every command shares: the run (output, reports) and exit codes.
+
+Exit codes (also in README.md and ``--help``):
+  0  success (including "nothing changed")
+  1  problems found in statements, PDFs or packages (each is printed)
+  2  bad usage (unknown option, missing folder, bad target URL)
+  3  the machine lacks something the pipeline needs (fonts, pdftotext, boto3)
+  4  the archive (or the build folder) cannot be written or read safely
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline.core.errors import PipelineError, ProblemsFound
+from pipeline.core.records import StageReport
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_ARCHIVE = 0, 1, 2, 3, 4
+
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+
+@dataclass
+class Run:
+    """What one command did, for the human and the JSON report."""
+
+    args: argparse.Namespace
+    out: TextIO
+    err: TextIO
+    reports: list[StageReport] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, text: str) -> None:
+        if not self.args.json:
+            print(text, file=self.out)
+
+    def progress(self, text: str) -> None:
+        if not self.args.quiet:
+            print(text, file=self.err, flush=True)
+
+    def stage(self, report: StageReport) -> StageReport:
+        self.reports.append(report)
+        for problem in report.problems:
+            self.say(str(problem))
+        errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
+        self.say(f"{report.stage}: {len(report.items)} item(s), {errors} error(s), {warnings} warning(s)")
+        if not report.ok:
+            archiving = self.args.command in ("build", "package")
+            consequence = "; nothing was archived" if archiving else ""
+            raise ProblemsFound(f"{report.stage} found {errors} error(s){consequence}", report.errors)
+        return report
+
+
+
+class UsageProblem(PipelineError):
+    """Bad usage: exit 2."""
+
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+

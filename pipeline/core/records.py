@@ -1,0 +1,169 @@
+"""Small typed records that flow between stages.
+
+A stage takes records and returns records; only the CLI prints them.
+Every record is frozen: once a stage has produced it, nobody changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+Severity = Literal["error", "warning"]
+
+#: Media types of statement bodies, by file suffix.
+BODY_MEDIA_TYPES: Mapping[str, str] = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".html": "text/html",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, with where it is and what to do about it.
+
+    ``code`` is stable (see :mod:`pipeline.core.codes`); tests compare codes, not wording.
+    ``file`` is the file concerned, ``pointer`` a JSON pointer (metadata) or a
+    path inside a package; ``message`` is plain words for a records officer.
+    """
+
+    code: str
+    file: str
+    pointer: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file} {self.pointer}" if self.pointer else self.file
+        return f"{self.code} {where}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "file": self.file,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement that passed validation: its metadata and its body file.
+
+    The files are never changed; ``*_sha256`` are the digests of their bytes
+    as read during validation, so later stages can tell if they changed.
+    """
+
+    identifier: str
+    metadata_path: Path
+    body_path: Path
+    media_type: str
+    metadata: Mapping[str, Any] = field(hash=False, compare=False)
+    metadata_sha256: str = ""
+    body_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedStatement:
+    """A statement rendered to a PDF file."""
+
+    statement: Statement
+    pdf_path: Path
+    pdf_sha256: str
+    variant: str
+
+
+@dataclass(frozen=True)
+class PackageOutcome:
+    """What the package stage did: wrote a new version, or found nothing changed."""
+
+    name: str
+    path: Path
+    version: int
+    created: bool
+    message: str
+    statements: int
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """The result of one stage, for human output and the JSON report."""
+
+    stage: str
+    problems: tuple[Problem, ...] = ()
+    items: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "ok": self.ok,
+            "problems": [p.as_dict() for p in self.problems],
+            "items": [dict(i) for i in self.items],
+        }
+
+
+# --- verify stage
+
+
+@dataclass(frozen=True)
+class PackageVerification:
+    """The verify stage's finding for one package (one bag) in the archive.
+
+    ``version`` is 0 when the folder name is not a package name. ``problems``
+    include version-chain problems found by comparing with other packages.
+    """
+
+    name: str
+    path: Path
+    group: str
+    version: int
+    problems: tuple[Problem, ...]
+    files_checked: int
+    bytes_checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "group": self.group,
+            "version": self.version,
+            "ok": self.ok,
+            "files_checked": self.files_checked,
+            "bytes_checked": self.bytes_checked,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class ArchiveVerification:
+    """The verify stage's findings for a whole archive folder.
+
+    ``problems`` are about the folder itself (left-over builds, stray entries);
+    each package's own problems are in ``packages``.
+    """
+
+    archive_dir: Path
+    packages: tuple[PackageVerification, ...]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def all_problems(self) -> tuple[Problem, ...]:
+        return self.problems + tuple(p for pkg in self.packages for p in pkg.problems)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.all_problems)

@@ -1,0 +1,342 @@
+"""The archive's audit trail: an append-only, hash-chained event log.
+
+``archive/events.jsonl`` lives beside the packages, never inside them (bags
+are immutable). One line per event: canonical JSON (sorted keys, no spaces,
+UTF-8), with PREMIS 3 semantic units as keys and event types from the Library
+of Congress vocabulary (``EVENT_TYPES``). Each line carries
+
+* ``sequence``: 1 for the first line, then +1: a gap shows a deleted line;
+* ``previous_sha256``: SHA-256 of the previous line exactly as stored, newline
+  included (``GENESIS`` for the first), so deleting, inserting or reordering
+  lines breaks the chain;
+* ``sha256``: SHA-256 of the line's own canonical content without this key, so
+  an edited line no longer matches itself;
+* ``eventIdentifier``: a UUID5 of the content (which includes the chain), so
+  the same history always gets the same identifiers and no randomness is used.
+
+What a chain cannot show: the newest lines being rewritten or dropped as a
+whole by someone with write access. ``events --check`` prints the head
+digest; recording it elsewhere (a transfer receipt, a ticket) closes that gap.
+
+Appending is crash-safe and concurrency-safe: the log is opened with
+O_APPEND and locked with ``flock`` (on the log itself, so a caller already
+holding ``archive/.lock`` cannot deadlock against us), the last line is read
+under the lock, each new line goes out in one ``os.write``, and the file is
+fsynced before the lock is released. A line left incomplete by a crash is
+never chained to: appending refuses until an officer has looked at it.
+
+Checking a log is :mod:`pipeline.events.check`; which events the pipeline
+records is :mod:`pipeline.events.pipeline_events`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from pipeline import SOFTWARE_AGENT
+from pipeline.core.files import fsync_dir
+from pipeline.core.errors import ArchiveError
+
+EVENTS_NAME = "events.jsonl"
+GENESIS = "0" * 64
+EVENT_TYPE_AUTHORITY = "eventType"
+EVENT_TYPE_VOCABULARY = "http://id.loc.gov/vocabulary/preservation/eventType"
+#: LoC PREMIS event types this archive records, label → term code in the vocabulary.
+EVENT_TYPES: Mapping[str, str] = {
+    "creation": "cre",
+    "deletion": "del",
+    "fixity check": "fix",
+    "information package creation": "ipc",
+    "ingestion": "ing",
+    "message digest calculation": "mes",
+    "replication": "rep",
+    "transfer": "tra",
+    "validation": "val",
+}
+OUTCOMES = ("success", "failure", "warning")
+AGENT_ROLE_EXECUTING = "executing program"
+OBJECT_ROLE_SOURCE, OBJECT_ROLE_OUTCOME = "source", "outcome"
+# Fixed, so identifiers are the same on every machine; the name is ours, not a web address.
+_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:x-statement-archive:premis-event")
+_REQUIRED = ("sequence", "eventIdentifier", "eventType", "eventTypeURI", "eventDateTime",
+             "eventOutcome", "eventOutcomeDetail", "linkingAgentIdentifier",
+             "linkingObjectIdentifier", "previous_sha256", "sha256")
+
+
+def event_type_uri(label: str) -> str:
+    return f"{EVENT_TYPE_VOCABULARY}/{EVENT_TYPES[label]}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A linking agent or object identifier: ``type`` and ``value``, and its role."""
+
+    type: str
+    value: str
+    role: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"type": self.type, "value": self.value, "role": self.role}
+
+
+def software_agent(agent: str = SOFTWARE_AGENT) -> Link:
+    return Link("software", agent, AGENT_ROLE_EXECUTING)
+
+
+def package_link(name: str, role: str = OBJECT_ROLE_SOURCE) -> Link:
+    return Link("package", name, role)
+
+
+def statement_link(identifier: str, role: str = OBJECT_ROLE_SOURCE) -> Link:
+    return Link("statement", identifier, role)
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event before it is logged. ``when`` must be timezone-aware (the CLI's clock)."""
+
+    event_type: str
+    when: dt.datetime
+    outcome: str
+    detail: str = ""
+    objects: tuple[Link, ...] = ()
+    agents: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One line of the log, as read back."""
+
+    sequence: int
+    identifier: str
+    event_type: str
+    event_type_uri: str
+    date_time: str
+    outcome: str
+    detail: str
+    agents: tuple[Link, ...]
+    objects: tuple[Link, ...]
+    previous_sha256: str
+    sha256: str
+
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, Any]) -> LoggedEvent:
+        def links(key: str) -> tuple[Link, ...]:
+            return tuple(Link(str(i["type"]), str(i["value"]), str(i["role"])) for i in entry[key])
+
+        return cls(
+            sequence=entry["sequence"], identifier=entry["eventIdentifier"]["value"],
+            event_type=entry["eventType"], event_type_uri=entry["eventTypeURI"],
+            date_time=entry["eventDateTime"], outcome=entry["eventOutcome"],
+            detail=entry["eventOutcomeDetail"], agents=links("linkingAgentIdentifier"),
+            objects=links("linkingObjectIdentifier"), previous_sha256=entry["previous_sha256"],
+            sha256=entry["sha256"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return build_entry(self.sequence, self.previous_sha256, self.event_type, self.date_time,
+                      self.outcome, self.detail, self.agents, self.objects,
+                      identifier=self.identifier, sha256=self.sha256)
+
+
+def append_event(log_path: Path, event_type: str, *, when: dt.datetime, outcome: str,
+                 detail: str = "", objects: Iterable[Link] = (),
+                 agents: Iterable[Link] = ()) -> LoggedEvent:
+    """Append one event (e.g. ``"transfer"``); *agents* default to this software."""
+    draft = EventDraft(event_type, when, outcome, detail, tuple(objects), tuple(agents))
+    return append_events(log_path, [draft])[0]
+
+
+def append_events(log_path: Path, drafts: Sequence[EventDraft]) -> tuple[LoggedEvent, ...]:
+    """Append *drafts* in order, under one lock, chained to the log's last line.
+
+    Raises ValueError for an unknown event type, outcome or naive time (a
+    programming error); ArchiveError when the log cannot be written or its
+    last line is incomplete or damaged.
+    """
+    for draft in drafts:
+        _check_draft(draft)
+    if not drafts:
+        return ()  # not even an empty log: nothing happened
+    if not log_path.parent.is_dir():
+        raise ArchiveError(f"{log_path.parent} is not a folder; the event log cannot be written")
+    logged: list[LoggedEvent] = []
+    try:
+        existed = log_path.exists()
+        fd = os.open(log_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise _unwritable(log_path, exc) from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        sequence, previous = _tail(log_path, fd, size)
+        for draft in drafts:
+            sequence += 1
+            line, event = _line(sequence, previous, draft)
+            try:
+                written = os.write(fd, line)
+            except OSError:
+                os.ftruncate(fd, size)  # leave no partial line behind (disk full…)
+                raise
+            if written != len(line):
+                os.ftruncate(fd, size)
+                raise OSError(f"only {written} of {len(line)} bytes could be written")
+            size += written
+            previous = hashlib.sha256(line).hexdigest()
+            logged.append(event)
+        os.fsync(fd)
+        if not existed:
+            fsync_dir(log_path.parent)  # the new file's name must survive a crash too
+    except OSError as exc:
+        raise _unwritable(log_path, exc) from exc
+    finally:
+        os.close(fd)  # releases the lock
+    return tuple(logged)
+
+
+def read_log(log_path: Path) -> bytes:
+    """The log's bytes, read under a shared lock (so never half an append); b"" if absent."""
+    try:
+        fd = os.open(log_path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise ArchiveError(f"{log_path} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ArchiveError(f"{log_path} cannot be read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def read_events(log_path: Path) -> tuple[LoggedEvent, ...]:
+    """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong)."""
+    events = []
+    for raw in read_log(log_path).split(b"\n")[:-1]:
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+            if shape_problem(entry) is None:
+                events.append(LoggedEvent.from_dict(entry))
+        except (UnicodeDecodeError, ValueError):
+            continue
+    return tuple(events)
+
+
+# -- lines ----------------------------------------------------------------------
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def build_entry(sequence: int, previous: str, event_type: str, date_time: str, outcome: str,
+           detail: str, agents: Iterable[Link], objects: Iterable[Link], *,
+           identifier: str | None = None, sha256: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "sequence": sequence, "previous_sha256": previous,
+        "eventType": event_type, "eventTypeURI": event_type_uri(event_type),
+        "eventDateTime": date_time, "eventOutcome": outcome, "eventOutcomeDetail": detail,
+        "linkingAgentIdentifier": [a.as_dict() for a in agents],
+        "linkingObjectIdentifier": [o.as_dict() for o in objects],
+    }
+    if identifier is None:
+        identifier = str(uuid.uuid5(_ID_NAMESPACE, canonical(entry).decode("utf-8")))
+    entry["eventIdentifier"] = {"type": "UUID", "value": identifier}
+    entry["sha256"] = sha256 if sha256 is not None else hashlib.sha256(canonical(entry)).hexdigest()
+    return entry
+
+
+def _line(sequence: int, previous: str, draft: EventDraft) -> tuple[bytes, LoggedEvent]:
+    when = draft.when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    entry = build_entry(sequence, previous, draft.event_type, when, draft.outcome, draft.detail,
+                   draft.agents or (software_agent(),), draft.objects)
+    return canonical(entry) + b"\n", LoggedEvent.from_dict(entry)
+
+
+def _check_draft(draft: EventDraft) -> None:
+    if draft.event_type not in EVENT_TYPES:
+        raise ValueError(f"event type {draft.event_type!r} is not one of {sorted(EVENT_TYPES)}")
+    if draft.outcome not in OUTCOMES:
+        raise ValueError(f"outcome {draft.outcome!r} is not one of {OUTCOMES}")
+    if draft.when.tzinfo is None or draft.when.utcoffset() is None:
+        raise ValueError("event time must be timezone-aware (pass the CLI's UTC clock)")
+
+
+def _tail(log_path: Path, fd: int, size: int) -> tuple[int, str]:
+    """(sequence, sha256) of the last line, or (0, GENESIS); refuses a damaged tail."""
+    if size == 0:
+        return 0, GENESIS
+    if os.pread(fd, 1, size - 1) != b"\n":
+        raise ArchiveError(f"{log_path} ends with an incomplete line (an append was "
+                           "interrupted): run `statement-archive events --check` and remove "
+                           "that line before anything more can be recorded")
+    start = size - 1
+    while start > 0:  # walk back to the newline before the last line
+        step = min(4096, start)
+        chunk = os.pread(fd, step, start - step)
+        cut = chunk.rfind(b"\n")
+        if cut >= 0:
+            start = start - step + cut + 1
+            break
+        start -= step
+    last = os.pread(fd, size - start, start)
+    try:
+        sequence = json.loads(last.decode("utf-8"))["sequence"]
+        if not isinstance(sequence, int) or isinstance(sequence, bool):
+            raise ValueError(sequence)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ArchiveError(f"the last entry of {log_path} is damaged; run `statement-archive "
+                           "events --check` before anything more can be recorded") from exc
+    return sequence, hashlib.sha256(last).hexdigest()
+
+
+def shape_problem(entry: Any) -> str | None:
+    """What makes *entry* unusable as an event, or None."""
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    missing = [key for key in _REQUIRED if key not in entry]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    strings = ("eventType", "eventTypeURI", "eventDateTime", "eventOutcome",
+               "eventOutcomeDetail", "previous_sha256", "sha256")
+    if not all(isinstance(entry[k], str) for k in strings):
+        return "a field that must be text is not"
+    if not isinstance(entry["sequence"], int) or isinstance(entry["sequence"], bool):
+        return "sequence is not a whole number"
+    ident = entry["eventIdentifier"]
+    if not (isinstance(ident, dict) and isinstance(ident.get("value"), str) and ident.get("type")):
+        return "eventIdentifier needs a type and a value"
+    if EVENT_TYPES.get(entry["eventType"]) is None or \
+            entry["eventTypeURI"] != event_type_uri(entry["eventType"]):
+        return f"eventType {entry['eventType']!r} / {entry['eventTypeURI']!r} is not a known LoC term"
+    if entry["eventOutcome"] not in OUTCOMES:
+        return f"eventOutcome {entry['eventOutcome']!r} is not one of {', '.join(OUTCOMES)}"
+    try:
+        dt.datetime.strptime(entry["eventDateTime"], "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return f"eventDateTime {entry['eventDateTime']!r} is not UTC ISO 8601 (YYYY-MM-DDThh:mm:ssZ)"
+    for key in ("linkingAgentIdentifier", "linkingObjectIdentifier"):
+        items = entry[key]
+        if not isinstance(items, list) or not all(
+                isinstance(i, dict) and all(isinstance(i.get(f), str) for f in ("type", "value", "role"))
+                for i in items):
+            return f"{key} must be a list of {{type, value, role}}"
+    if not entry["linkingAgentIdentifier"]:
+        return "no linking agent"
+    return None
+
+
+def _unwritable(log_path: Path, exc: OSError) -> ArchiveError:
+    return ArchiveError(f"the event log {log_path} cannot be written: {exc.strerror or exc}")

@@ -1,0 +1,139 @@
+"""One WeasyPrint set-up (fonts loaded once) for many documents, and its fingerprint.
+
+``RenderConfig`` says what to render with; ``render_fingerprint`` is the
+digest of everything besides the statement that decides a PDF's bytes, the
+same in this process and in every worker; ``Renderer`` turns one statement
+into PDF bytes or refuses it with its problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import SOFTWARE_AGENT
+from pipeline.statements.body import decode_body
+from pipeline.statements.markup import layout_body
+from pipeline.core.records import Problem, Statement
+from pipeline.render.document import document_html, template_environment, visible_text
+from pipeline.render.fonts import FontSet, confined_fontconfig, ensure_confined
+from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
+from pipeline.render.sandbox import SandboxedFetcher
+from pipeline.render.xmp import DocumentFacts
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    templates_dir: Path
+    fonts_dir: Path
+    work_dir: Path  # build/: fontconfig file and cache live here
+    variant: str = DEFAULT_VARIANT
+    uncompressed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown PDF/A variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
+
+
+class RenderRefused(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _templates_digest(templates_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(templates_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _text_stack() -> str:
+    """The C libraries that shape and subset text, which also decide the bytes.
+
+    Pango's version, and whether HarfBuzz's subsetter is loaded (without it
+    WeasyPrint subsets with fontTools: other bytes).
+    """
+    from weasyprint.text.ffi import harfbuzz_subset, pango
+
+    return f"pango {pango.pango_version()}; hb-subset {'yes' if harfbuzz_subset is not None else 'no'}"
+
+
+def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) -> str:
+    """Digest of everything besides the statement that affects a PDF's bytes.
+
+    Cheap on purpose (no FontConfiguration): an unchanged build needs only
+    this, and a worker's Renderer must arrive at the same value.
+    """
+    from weasyprint import __version__ as weasyprint_version
+
+    font_set = font_set or FontSet(config.fonts_dir)
+    # The variant is not here: it is part of each PDF's RenderKey.
+    return hashlib.sha256("\n".join((
+        SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", _text_stack(), font_set.fingerprint,
+        _templates_digest(config.templates_dir), str(config.uncompressed),
+    )).encode()).hexdigest()
+
+
+class Renderer:
+    """One WeasyPrint set-up (fonts loaded once) for many documents."""
+
+    def __init__(self, config: RenderConfig):
+        from weasyprint import __version__ as weasyprint_version
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.config = config
+        self.font_set = FontSet(config.fonts_dir, cache_dir=config.work_dir.resolve() / "font-coverage")
+        self.environment = template_environment(config.templates_dir)
+        with confined_fontconfig(self.font_set, config.work_dir):
+            self.font_config = FontConfiguration()
+        ensure_confined(self.font_set, self.font_config)
+        self.producer = f"WeasyPrint {weasyprint_version}"
+        self.fingerprint = render_fingerprint(config, self.font_set)
+
+    def render(self, statement: Statement, metadata_bytes: bytes, body_bytes: bytes) -> bytes:
+        where = str(statement.body_path)
+        layout = layout_body(decode_body(body_bytes), statement.media_type)
+        html = document_html(
+            self.environment, self.config.templates_dir, statement.metadata, layout, statement.media_type
+        )
+        missing = self.font_set.uncovered(visible_text(statement.metadata, layout))
+        if missing:
+            raise RenderRefused([
+                Problem("R001", where, "", (
+                    f"character U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')}) is in no bundled font; "
+                    "a PDF/A may not show a missing glyph: replace the character or add a font"
+                )) for c in missing
+            ])
+        facts = DocumentFacts.from_record(
+            statement.metadata, producer=self.producer, creator_tool=SOFTWARE_AGENT
+        )
+        fetcher = SandboxedFetcher((self.config.templates_dir, self.config.fonts_dir), {})
+        name = statement.identifier
+        embedded = (
+            EmbeddedFile(statement.metadata_path.name, metadata_bytes, "application/json", "Data",
+                         f"Metadata record of {name}"),
+            EmbeddedFile(statement.body_path.name, body_bytes, statement.media_type, "Source",
+                         f"Original body of {name}, bytes as received"),
+        )
+        data, messages = write_pdf(
+            html, base_url=self.config.templates_dir.resolve().as_uri() + "/", facts=facts,
+            variant=self.config.variant, font_config=self.font_config, fetcher=fetcher,
+            embedded=embedded, uncompressed=self.config.uncompressed,
+        )
+        problems = [
+            Problem("R002", where, "", f"the statement referred to a resource outside the sandbox: {url[:120]}")
+            for url in fetcher.refused
+        ]
+        problems += [
+            Problem("R001" if ".notdef" in m else "R003", where, "", f"WeasyPrint: {m[:300]}")
+            for m in messages
+        ]
+        if problems:
+            raise RenderRefused(problems)
+        return data
+
+

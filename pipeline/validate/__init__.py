@@ -1,0 +1,7 @@
+"""The validate stage: every statement's metadata against the JSON Schema, plus
+the checks a schema cannot make (unique identifiers, real dates, language tags,
+a decodable body). Collects every problem of every statement."""
+
+from pipeline.validate.stage import DEFAULT_MAX_BODY_BYTES, validate_statements
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "validate_statements"]

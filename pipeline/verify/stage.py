@@ -1,0 +1,156 @@
+"""The verify stage: check every package in the archive, and the chain between them.
+
+Each package is checked on its own by :mod:`pipeline.archive.package_check`
+(RFC 8493 and our stricter rules); this stage adds the version chain: each
+version after the first names its predecessor and the SHA-256 of the
+predecessor's ``tagmanifest-sha256.txt``. Every problem is collected;
+nothing stops at the first. Modes (see :mod:`pipeline.bagit.validator`):
+``fast``, ``completeness-only``, ``full``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from pipeline.archive.folder import INCOMING_NAME, LOCK_NAME, archive_lock, parse_package_name
+from pipeline.archive.package_check import TAGMANIFEST, bag_info, sorted_problems, verify_bag
+from pipeline.bagit.manifest import sha256_bytes
+from pipeline.bagit.tagfile import BAG_INFO_TXT
+from pipeline.bagit.validator import FULL
+from pipeline.core.errors import ArchiveError
+from pipeline.core.records import ArchiveVerification, PackageVerification, Problem, StageReport
+
+#: Files in the archive folder that belong there and are not packages.
+ARCHIVE_NOTES = ("README.md", "events.jsonl")
+
+
+def verify_bags(paths: Sequence[Path], *, mode: str = FULL) -> tuple[PackageVerification, ...]:
+    """Check bags given by path (e.g. from other tools), each on its own.
+
+    Each is named by its path as given; a folder named like one of our
+    packages is also held to our rules.
+    """
+    return tuple(verify_bag(path, label=str(path), mode=mode) for path in paths)
+
+
+def verify_archive(archive_dir: Path, *, mode: str = FULL) -> ArchiveVerification:
+    """Check every package in *archive_dir* and the version chain of each group.
+
+    ``.lock`` is ignored; anything in ``.incoming/`` is reported as a warning
+    (a build that was interrupted); other entries that are not packages too.
+    """
+    if not archive_dir.is_dir():
+        raise ArchiveError(f"{archive_dir} is not a folder; nothing to verify")
+    try:
+        with archive_lock(archive_dir, shared=True):
+            return _verify_locked(archive_dir, mode)
+    except OSError as exc:
+        raise ArchiveError(f"{archive_dir} cannot be read: {exc.strerror or exc}") from exc
+
+
+def verification_report(result: ArchiveVerification | Sequence[PackageVerification],
+                        ) -> StageReport:
+    """The stage report: every problem, and one item per package (or bag)."""
+    if isinstance(result, ArchiveVerification):
+        problems, packages = result.all_problems, result.packages
+    else:
+        packages = tuple(result)
+        problems = tuple(p for pkg in packages for p in pkg.problems)
+    return StageReport(
+        stage="verify",
+        problems=problems,
+        items=tuple(p.as_dict() for p in packages),
+    )
+
+
+def _verify_locked(archive_dir: Path, mode: str) -> ArchiveVerification:
+    archive_problems: list[Problem] = []
+    results: list[PackageVerification] = []
+    for entry in sorted(os.listdir(archive_dir)):
+        path = archive_dir / entry
+        if entry == LOCK_NAME or (entry in ARCHIVE_NOTES and path.is_file()
+                                  and not path.is_symlink()):
+            continue  # the lock, the note that explains the folder, the event log
+        if entry == INCOMING_NAME and path.is_dir() and not path.is_symlink():
+            for left in sorted(os.listdir(path)):
+                archive_problems.append(Problem(
+                    "B013", f"{INCOMING_NAME}/{left}", "",
+                    "left over from an interrupted build; no build is running now, "
+                    "so it can be deleted", "warning"))
+            continue
+        parsed = parse_package_name(entry)
+        if parsed is None or (not path.is_dir() and not path.is_symlink()):
+            archive_problems.append(Problem(
+                "B014", entry, "",
+                "not a package (expected a folder named <group>-<YYYY-MM-DD>-v<NNNN>); ignored",
+                "warning"))
+            continue
+        results.append(verify_bag(path, label=entry, mode=mode, package_rules=True))
+    chained = _with_chain_problems(archive_dir, results)
+    return ArchiveVerification(archive_dir, tuple(chained), sorted_problems(archive_problems))
+
+
+def _with_chain_problems(archive_dir: Path, results: Sequence[PackageVerification],
+                         ) -> list[PackageVerification]:
+    """Add B009 problems for each package whose link to its predecessor is broken."""
+    by_group: dict[str, dict[int, list[PackageVerification]]] = {}
+    for result in results:
+        by_group.setdefault(result.group, {}).setdefault(result.version, []).append(result)
+    out = []
+    for result in results:
+        versions = by_group[result.group]
+        extra = _chain_problems(archive_dir, result, versions)
+        out.append(dataclasses.replace(result, problems=sorted_problems([*result.problems, *extra])))
+    return sorted(out, key=lambda r: (r.group, r.version, r.name))
+
+
+def _chain_problems(archive_dir: Path, result: PackageVerification,
+                    versions: Mapping[int, list[PackageVerification]]) -> list[Problem]:
+    where = f"{result.name}/{BAG_INFO_TXT}"
+    problems = []
+
+    def broken(message: str) -> None:
+        problems.append(Problem("B009", where, "", message))
+
+    same = versions[result.version]
+    if len(same) > 1:
+        others = ", ".join(r.name for r in same if r is not result)
+        broken(f"version {result.version} is also used by {others}")
+    info = bag_info(archive_dir / result.name)
+    named = info.get("Predecessor-Package") if info else None
+    digest = info.get("Predecessor-Tagmanifest-SHA256") if info else None
+    if result.version == 1:
+        if named is not None or digest is not None:
+            broken("version 1 must not name a predecessor")
+        return problems
+    previous = versions.get(result.version - 1, [])
+    if not previous:
+        broken(f"the previous version (v{result.version - 1:04d}) is missing from the archive")
+    if named is None or digest is None:
+        broken("Predecessor-Package or Predecessor-Tagmanifest-SHA256 missing")
+    if not previous or named is None or digest is None:
+        return problems
+    if named not in {r.name for r in previous}:
+        broken(f"Predecessor-Package is {named!r}, but the previous version in the archive "
+               f"is {previous[0].name}")
+        return problems
+    this, before = parse_package_name(result.name), parse_package_name(named)
+    if this and before and this.date < before.date:
+        broken(f"bagging date {this.date} is earlier than that of its predecessor {named}")
+    if (archive_dir / named).is_symlink():
+        return problems  # reported as unsafe (B007) on that package; never followed
+    try:
+        actual = sha256_bytes((archive_dir / named / TAGMANIFEST).read_bytes())
+    except OSError as exc:
+        broken(f"cannot read {named}/{TAGMANIFEST} to check the chain: {exc.strerror or exc}")
+        return problems
+    if actual != digest.lower():
+        broken(f"Predecessor-Tagmanifest-SHA256 does not match {named}/{TAGMANIFEST}: "
+               f"expected {digest}, found {actual}; {named} was altered after "
+               f"{result.name} was written")
+    return problems
+
+
