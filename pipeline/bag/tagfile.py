@@ -142,10 +142,6 @@ class Declaration:
     def rules(self) -> BagItVersion:
         return VERSIONS.get(self.version or "", CURRENT)
 
-    @property
-    def legacy(self) -> bool:
-        return self.version is not None and self.version != "1.0"
-
 
 _VERSION_LINE = re.compile(r"BagIt-Version: ([0-9]+\.[0-9]+)")
 _LOOSE_VERSION_LINE = re.compile(r"\s*BagIt-Version\s*:\s*([0-9]+\.[0-9]+)\s*", re.IGNORECASE)
