@@ -7,18 +7,19 @@ has a manifest and a tag manifest for every algorithm we write, every tag
 file is covered by the tag manifests, every manifest is in the exact form our
 writer produces (see :mod:`pipeline.bagit.manifest`), and ``bag-info.txt``
 names the package, its group and version. Bags from elsewhere are checked
-against RFC 8493 alone.
+against the BagIt version they declare alone (see :mod:`pipeline.bagit.versions`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Sequence
 
 from pipeline.archive.folder import PackageName, parse_package_name
 from pipeline.bagit.manifest import noncanonical_reason
 from pipeline.bagit.manifest import WRITTEN_ALGORITHMS
-from pipeline.bagit.tagfile import BAG_INFO_TXT, ParsedTags, parse_tags
+from pipeline.bagit.tagfile import BAG_INFO_TXT, BAGIT_TXT, ParsedTags, format_bagit_txt, parse_tags
 from pipeline.bagit.validator import FAST, FULL, BagCheck, check_bag
 from pipeline.core.records import PackageVerification, Problem
 
@@ -43,8 +44,8 @@ def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
     found = check_bag(path, label, mode=mode)
     problems = list(found.problems)
     if package_rules and path.is_dir() and not path.is_symlink():
-        # Our rules make an uncovered tag file an error (B006), not a warning.
-        problems = [p for p in problems if p.code != "B020"]
+        # What other bags may do (with a warning), our packages may not.
+        problems = [q for p in problems if (q := _as_package_problem(p, label)) is not None]
         problems += _policy_problems(path, label, parsed, found, mode)
     return PackageVerification(
         name=label,
@@ -74,6 +75,18 @@ def _policy_problems(path: Path, label: str, parsed: PackageName | None,
         problems.append(Problem("B006", f"{label}/{name}", "",
                                 "not covered by the tag manifests (this archive's packages "
                                 "contain no other files): added or renamed after writing"))
+    for name, manifest in found.tag_manifest_gaps:
+        problems.append(Problem("B006", f"{label}/{name}", "", f"not covered by {manifest} "
+                                "(every tag manifest of this archive lists every tag file)"))
+    if mode != FAST and (path / BAGIT_TXT).is_file() and not (path / BAGIT_TXT).is_symlink():
+        try:
+            declared = (path / BAGIT_TXT).read_bytes()
+        except OSError:
+            declared = None  # reported as unreadable (B015) by the bag check
+        if declared is not None and declared != format_bagit_txt():
+            problems.append(Problem("B001", f"{label}/{BAGIT_TXT}", "", "not the two lines this "
+                                    "archive writes ('BagIt-Version: 1.0', 'Tag-File-Character-"
+                                    "Encoding: UTF-8', each ended by LF): edited after writing"))
     info = found.info
     if info is None:
         return problems
@@ -94,6 +107,29 @@ def _policy_problems(path: Path, label: str, parsed: PackageName | None,
             problems.append(Problem(code, where, "", f"{field} is {values[0]!r}, "
                                     f"but the package name says {expected[field]!r}"))
     return problems
+
+
+#: For our packages, a warning of the general reader becomes this error.
+_PACKAGE_ERRORS = {"B024": "B012"}
+
+
+def _as_package_problem(problem: Problem, label: str) -> Problem | None:
+    """A general reader's finding, as our own packages' rules judge it.
+
+    B020 (tag file not tag-manifested) is dropped: the policy reports it as
+    B006. A file to fetch is an error (we never write fetch.txt); what only an
+    older BagIt version allows (B023) is an error in the file it is about.
+    """
+    if problem.code == "B020":
+        return None
+    if problem.code in _PACKAGE_ERRORS:
+        return dataclasses.replace(problem, code=_PACKAGE_ERRORS[problem.code], severity="error")
+    if problem.code == "B023":
+        name = problem.file[len(label) + 1:]
+        code = {BAGIT_TXT: "B001", BAG_INFO_TXT: "B010"}.get(name, "B008")
+        return dataclasses.replace(problem, code=code, severity="error",
+                                   message=problem.message + " (not allowed in this archive's packages)")
+    return problem
 
 
 def _canonical_problems(path: Path, label: str, name: str) -> list[Problem]:

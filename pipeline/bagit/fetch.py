@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.bagit.paths import decode_path
 from pipeline.bagit.textlines import split_lines
+from pipeline.bagit.versions import CURRENT, VERSIONS, BagItVersion
 
 FETCH_TXT = "fetch.txt"
 
@@ -38,15 +39,18 @@ class ParsedFetch:
     errors: tuple[tuple[int, str], ...]
 
 
-def parse_fetch(data: bytes, *, legacy: bool = False) -> ParsedFetch:
-    """Parse ``fetch.txt`` bytes (UTF-8; LF, CR or CRLF line endings)."""
+def parse_fetch(data: bytes, *, legacy: bool = False, version: BagItVersion | None = None,
+                encoding: str = "utf-8") -> ParsedFetch:
+    """Parse ``fetch.txt`` bytes (in the declared encoding; LF, CR or CRLF line
+    endings); paths are decoded as *version* says (see :mod:`.versions`)."""
+    version = version or (VERSIONS["0.97"] if legacy else CURRENT)
     errors: list[tuple[int, str]] = []
     entries: list[FetchEntry] = []
     try:
-        text = split_lines(data)
+        text = split_lines(data, encoding)
     except UnicodeDecodeError as exc:
-        return ParsedFetch((), ((0, f"not UTF-8 text (bad byte at offset {exc.start})"),))
-    if text.has_bom:
+        return ParsedFetch((), ((0, f"not {encoding} text (bad byte at offset {exc.start})"),))
+    if text.has_bom and version.bom_forbidden:
         errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
     lines = text.lines
     seen: set[str] = set()
@@ -62,7 +66,7 @@ def parse_fetch(data: bytes, *, legacy: bool = False) -> ParsedFetch:
         if length != "-" and not (length.isascii() and length.isdigit()):
             errors.append((number, f"length {length!r} is neither a number of octets nor '-'"))
             continue
-        path = decode_path(encoded, legacy=legacy)
+        path = decode_path(encoded, escapes=version.path_escapes)
         if path in seen:
             errors.append((number, f"{path!r} is listed more than once"))
             continue

@@ -7,6 +7,8 @@ line each, LF endings, UTF-8, paths percent-encoded (see :mod:`.paths`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import BinaryIO, Callable, Iterable, Mapping
 
 from pipeline.bagit.paths import decode_path, encode_path, has_bare_percent
 from pipeline.bagit.textlines import split_lines
+from pipeline.bagit.versions import CURRENT, VERSIONS, BagItVersion
 
 CHUNK_SIZE = 1 << 20
 
@@ -89,7 +92,8 @@ class ParsedManifest:
     path already listed on an earlier line (the first entry is kept).
     ``starred``: ``(line, path)`` for md5sum's binary-mode ``*`` before the
     path (stripped). ``bare_percent``: ``(line, path)`` for a ``%`` that is not
-    an RFC 8493 escape (kept literally; see :mod:`.paths`).
+    an RFC 8493 escape (kept literally; see :mod:`.paths`): an error in 1.0,
+    allowed before.
     """
 
     entries: Mapping[str, str]
@@ -97,24 +101,32 @@ class ParsedManifest:
     duplicates: tuple[tuple[int, str], ...] = ()
     starred: tuple[tuple[int, str], ...] = ()
     bare_percent: tuple[tuple[int, str], ...] = ()
+    base64: tuple[int, ...] = ()
 
 
-def parse_manifest(data: bytes, algorithm: str, *, legacy: bool = False) -> ParsedManifest:
+def parse_manifest(data: bytes, algorithm: str, *, legacy: bool = False,
+                   version: BagItVersion | None = None, encoding: str = "utf-8") -> ParsedManifest:
     """Parse manifest bytes strictly: every line must be ``<hex> <path>``.
 
     Lines may end in LF, CR or CRLF. *legacy* (BagIt 0.97) decodes only
-    ``%0D`` and ``%0A`` in paths and does not report a bare ``%``.
+    ``%0D`` and ``%0A`` in paths and does not report a bare ``%``. *version*
+    (see :mod:`.versions`), when given, decides instead: which escapes are
+    decoded, whether a bare ``%`` is an error (1.0), whether a BOM is, and
+    whether base64 checksums are read (0.93). ``base64`` lists their lines.
     """
+    version = version or (VERSIONS["0.97"] if legacy else CURRENT)
+    escapes = version.path_escapes
     errors: list[tuple[int, str]] = []
     duplicates: list[tuple[int, str]] = []
     starred: list[tuple[int, str]] = []
     bare: list[tuple[int, str]] = []
     entries: dict[str, str] = {}
+    base64_lines: list[int] = []
     try:
-        text = split_lines(data)
+        text = split_lines(data, encoding)
     except UnicodeDecodeError as exc:
-        return ParsedManifest({}, ((0, f"not UTF-8 text (bad byte at offset {exc.start})"),))
-    if text.has_bom:
+        return ParsedManifest({}, ((0, f"not {encoding} text (bad byte at offset {exc.start})"),))
+    if text.has_bom and version.bom_forbidden:
         errors.append((1, "file starts with a byte-order mark (not allowed in BagIt)"))
     lines = text.lines
     expected_length = HEX_LENGTHS.get(algorithm)
@@ -129,20 +141,35 @@ def parse_manifest(data: bytes, algorithm: str, *, legacy: bool = False) -> Pars
             # 'data/', so the '*' cannot be part of it; a tag file whose name
             # really starts with '*' is not supported (it would be ambiguous).
             encoded = encoded[1:]
-            starred.append((number, decode_path(encoded, legacy=legacy)))
-        path = decode_path(encoded, legacy=legacy)
+            starred.append((number, decode_path(encoded, escapes=escapes)))
+        path = decode_path(encoded, escapes=escapes)
+        if version.base64_checksums and (hex_digest := _from_base64(digest, expected_length)):
+            digest = hex_digest
+            base64_lines.append(number)
         if not _HEX.fullmatch(digest) or (
             expected_length is not None and len(digest) != expected_length
         ):
             errors.append((number, f"{digest!r} is not a {algorithm} checksum"))
             continue
-        if not legacy and has_bare_percent(encoded):
+        if has_bare_percent(encoded):
             bare.append((number, path))
         if path in entries:
             duplicates.append((number, path))
             continue
         entries[path] = digest.lower()
-    return ParsedManifest(entries, tuple(errors), tuple(duplicates), tuple(starred), tuple(bare))
+    return ParsedManifest(entries, tuple(errors), tuple(duplicates), tuple(starred), tuple(bare),
+                          tuple(base64_lines))
+
+
+def _from_base64(digest: str, hex_length: int | None) -> str | None:
+    """The hex form of a base64 checksum of the right length (BagIt 0.93), else None."""
+    if hex_length is None or _HEX.fullmatch(digest) and len(digest) == hex_length:
+        return None
+    try:
+        raw = base64.b64decode(digest, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) * 2 == hex_length else None
 
 
 def manifest_algorithm(file_name: str, prefix: str) -> str | None:

@@ -37,13 +37,19 @@ def encode_path(path: str) -> str:
     return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def decode_path(text: str, *, legacy: bool = False) -> str:
+def decode_path(text: str, *, legacy: bool = False, escapes: frozenset[str] | None = None) -> str:
     """Decode a manifest filepath; one pass, so ``%250A`` becomes ``%0A``.
 
     Other ``%`` sequences are left as they are: RFC 8493 encodes only these
-    three. With *legacy* (BagIt 0.97) only ``%0D`` and ``%0A`` are decoded.
+    three. With *legacy* (BagIt 0.97) only ``%0D`` and ``%0A`` are decoded;
+    *escapes* (from :mod:`.versions`) names the ones a version decodes, if any.
     """
-    pattern = _LEGACY_ENCODED if legacy else _ENCODED
+    if escapes is not None:
+        if not escapes:
+            return text  # before 0.97 no escape was defined: '%' is literal
+        pattern = _ENCODED if "25" in escapes else _LEGACY_ENCODED
+    else:
+        pattern = _LEGACY_ENCODED if legacy else _ENCODED
     return pattern.sub(lambda m: _DECODE[m.group(1).lower()], text)
 
 

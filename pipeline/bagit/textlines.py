@@ -1,11 +1,14 @@
-"""Tag files and manifests as lines of UTF-8 text, as RFC 8493 reads them.
+"""Tag files and manifests as lines of text, as every BagIt version reads them.
 
-Lines end with LF, CR or CRLF; a byte-order mark is not allowed (callers
-report it in their own words); the final line break ends the last line.
+Lines end with LF, CR or CRLF; a byte-order mark is found and removed
+(callers report it in their own words, by version); the final line break
+ends the last line. Text is UTF-8 unless the bag declares another encoding
+(``Tag-File-Character-Encoding``, see :mod:`.versions`).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -20,12 +23,15 @@ class TextLines:
     final_break: bool
 
 
-def split_lines(data: bytes) -> TextLines:
-    """The lines of ``data``; raises UnicodeDecodeError if it is not UTF-8."""
-    has_bom = data.startswith(BOM)
+def split_lines(data: bytes, encoding: str = "utf-8") -> TextLines:
+    """The lines of ``data``; raises UnicodeDecodeError if it is not in *encoding*."""
+    has_bom = data.startswith(BOM) and codecs.lookup(encoding).name == "utf-8"
     if has_bom:
         data = data[len(BOM):]
-    lines = LINE_BREAK.split(data.decode("utf-8"))
+    text = data.decode(encoding)
+    if text.startswith("\ufeff"):  # a BOM the encoding does not need (``utf-16`` consumes its own)
+        has_bom, text = True, text[1:]
+    lines = LINE_BREAK.split(text)
     final_break = bool(lines) and lines[-1] == ""
     if final_break:
         lines.pop()

@@ -1,4 +1,10 @@
-"""Check one bag against RFC 8493, collecting every problem found.
+"""Check one bag against the BagIt version it declares, collecting every problem found.
+
+RFC 8493 for 1.0, the Internet-Drafts for 0.93–0.97 (:mod:`.versions` holds
+their rules). What the bag's version allows but 1.0 would reject is a
+warning (B023); a bag with files still to fetch (fetch.txt) is reported
+incomplete (B024, a warning, each missing file named) and what is present is
+checked as usual.
 
 Three modes, as archivists know them from other BagIt tools:
 
@@ -26,10 +32,14 @@ from pipeline.core.records import Problem
 from pipeline.bagit.digests import check_digests
 from pipeline.bagit.fetch import FETCH_TXT, FetchEntry, parse_fetch
 from pipeline.bagit.findings import Findings, line_pointer
+from pipeline.bagit.legacy import split_tag_entries, tag_checksum_files
 from pipeline.bagit.completeness import Manifest, check_tag_listing, compare_listing, read_file, read_manifests
 from pipeline.bagit.paths import is_payload_path, unsafe_reason
-from pipeline.bagit.tagfile import BAG_INFO_TXT, BAGIT_TXT, Declaration, ParsedTags, parse_tags, read_declaration
+from pipeline.bagit.tagfile import (
+    BAG_INFO_TXT, BAGIT_TXT, PACKAGE_INFO_TXT, Declaration, ParsedTags, parse_tags, read_declaration,
+)
 from pipeline.bagit.disk import BagTree, scan_tree
+from pipeline.bagit.versions import CURRENT, BagItVersion
 
 FULL, COMPLETENESS, FAST = "full", "completeness-only", "fast"
 MODES = (FULL, COMPLETENESS, FAST)
@@ -39,11 +49,15 @@ _OXUM = re.compile(r"([0-9]+)\.([0-9]+)")
 
 @dataclass(frozen=True)
 class BagCheck:
-    """Problems found in one bag, what was read, and its ``bag-info.txt``.
+    """Problems found in one bag, what was read, and its bag-info file.
 
     ``files_checked``/``bytes_checked`` count payload files hashed (full mode)
     or, in the other modes, found and measured. ``uncovered_tag_files`` are tag
-    files that no tag manifest lists (RFC 8493 allows them).
+    files that no tag manifest lists (RFC 8493 allows them);
+    ``tag_manifest_gaps`` are ``(tag file, tag manifest)`` for a tag file that
+    one tag manifest lists and another does not. ``to_fetch`` are the payload
+    files fetch.txt lists that are not there yet: the bag is incomplete, and
+    what is present was checked as usual.
     """
 
     problems: tuple[Problem, ...]
@@ -52,10 +66,13 @@ class BagCheck:
     info: ParsedTags | None
     version: str | None = None
     uncovered_tag_files: tuple[str, ...] = ()
+    tag_manifest_gaps: tuple[tuple[str, str], ...] = ()
+    to_fetch: tuple[str, ...] = ()
 
 
 def check_bag(root: Path, label: str, *, mode: str = FULL) -> BagCheck:
-    """Check the bag in *root*; problems name files as ``<label>/<path in bag>``."""
+    """Check the bag in *root* by the rules of the BagIt version it declares
+    (see :mod:`.versions`); problems name files as ``<label>/<path in bag>``."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     found = Findings(label)
@@ -73,37 +90,61 @@ def check_bag(root: Path, label: str, *, mode: str = FULL) -> BagCheck:
         found.add("B015", path, f"cannot be read: {reason}")
 
     declaration = _check_bagit_txt(root, tree, found)
-    legacy = declaration.legacy if declaration else False
-    info = _read_bag_info(root, tree, found)
+    rules = declaration.rules if declaration else CURRENT
+    encoding = declaration.encoding if declaration else "utf-8"
+    version = declaration.version if declaration else None
+    info = _read_bag_info(root, tree, found, rules, encoding)
     if "data" not in tree.folders:
         found.add("B002", "data", "payload folder data/ missing")
     payload = {p: size for p, size in tree.files.items() if is_payload_path(p)}
-    fetch = _read_fetch(root, tree, found, legacy)
+    fetch = _read_fetch(root, tree, found, rules, encoding)
     pending = _check_fetch(fetch, payload, tree, found)
+    to_fetch = tuple(sorted(pending))
     _check_oxum(info, payload, bool(pending), found, required=mode == FAST)
-    version = declaration.version if declaration else None
     if mode == FAST:
-        return BagCheck(found.sorted(), len(payload), sum(payload.values()), info, version)
+        return BagCheck(found.sorted(), len(payload), sum(payload.values()), info, version,
+                        to_fetch=to_fetch)
 
-    manifests = read_manifests(root, tree, "manifest-", found, legacy=legacy)
+    listed = read_manifests(root, tree, "manifest-", found, version=rules, encoding=encoding)
+    manifests, tags_listed = split_tag_entries(listed)
     if not manifests:
         found.add("B011", "", "no payload manifest (manifest-<algorithm>.txt) that we can check")
-    _check_fetch_listed(fetch, manifests, found)
-    compare_listing(manifests, payload, tree, pending, found)
-    tag_manifests = read_manifests(root, tree, "tagmanifest-", found, legacy=legacy)
-    uncovered = check_tag_listing(tag_manifests, tree, found)
+    _check_fetch_listed(fetch, manifests, found, rules)
+    compare_listing(manifests, payload, tree, pending, found, rules)
+    tag_manifests = read_manifests(root, tree, "tagmanifest-", found, version=rules, encoding=encoding)
+    if not rules.tag_manifests:
+        for manifest in tag_manifests:
+            found.add("B023", manifest.name, f"tag manifests came with BagIt 0.95; in this "
+                                             f"{rules.number} bag it is checked all the same",
+                      severity="warning")
+    gaps = check_tag_listing(tag_manifests, tree, found, rules)
+    uncovered, partial = _coverage(gaps, len(tag_manifests))
     if tag_manifests:
         for path in uncovered:
             found.add("B020", path, "not covered by any tag manifest, so changes to it "
                                     "cannot be detected", severity="warning")
+        for path, name in partial:
+            found.add("B020", path, f"not covered by {name} (RFC 8493: every tag manifest "
+                                    "should list the same files)", severity="warning")
+    tag_manifests += tags_listed + tag_checksum_files(root, tree, rules, encoding, found)
     if mode == COMPLETENESS:
         present = [p for p in payload if any(p in m.entries for m in manifests)]
         return BagCheck(found.sorted(), len(present), sum(payload[p] for p in present),
-                        info, version, uncovered)
+                        info, version, uncovered, partial, to_fetch)
     files, octets = check_digests(root, manifests, payload, "B004", found)
     tags = {p: size for p, size in tree.files.items() if not is_payload_path(p)}
     check_digests(root, tag_manifests, tags, "B006", found)
-    return BagCheck(found.sorted(), files, octets, info, version, uncovered)
+    return BagCheck(found.sorted(), files, octets, info, version, uncovered, partial, to_fetch)
+
+
+def _coverage(gaps: tuple[tuple[str, str], ...], manifests: int,
+              ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Split gaps into files no tag manifest lists and files only some list."""
+    missing: dict[str, list[str]] = {}
+    for path, name in gaps:
+        missing.setdefault(path, []).append(name)
+    uncovered = tuple(p for p, names in missing.items() if len(names) >= max(1, manifests))
+    return uncovered, tuple((p, n) for p, n in gaps if p not in uncovered)
 
 
 def _check_bagit_txt(root: Path, tree: BagTree, found: Findings) -> Declaration | None:
@@ -116,28 +157,39 @@ def _check_bagit_txt(root: Path, tree: BagTree, found: Findings) -> Declaration 
     declaration = read_declaration(data)
     for reason in declaration.errors:
         found.add("B001", BAGIT_TXT, reason)
+    for reason in declaration.warnings:
+        found.add("B023", BAGIT_TXT, reason, severity="warning")
     return declaration
 
 
-def _read_bag_info(root: Path, tree: BagTree, found: Findings) -> ParsedTags | None:
-    if BAG_INFO_TXT not in tree.files:
+def _read_bag_info(root: Path, tree: BagTree, found: Findings, rules: BagItVersion,
+                   encoding: str) -> ParsedTags | None:
+    name = rules.info_file  # package-info.txt before 0.96
+    other = BAG_INFO_TXT if name != BAG_INFO_TXT else PACKAGE_INFO_TXT
+    if other in tree.files:
+        found.add("B023", other, f"BagIt {rules.number} names this file {name}; {other} is "
+                                 "read as an ordinary tag file", severity="warning")
+    if name not in tree.files:
         return None
-    data = read_file(root, BAG_INFO_TXT, found)
+    data = read_file(root, name, found)
     if data is None:
         return None
-    info = parse_tags(data)
+    info = parse_tags(data, version=rules, encoding=encoding)
     for line, reason in info.errors:
-        found.add("B010", BAG_INFO_TXT, reason, pointer=line_pointer(line))
+        found.add("B010", name, reason, pointer=line_pointer(line))
+    for line, reason in info.warnings:
+        found.add("B023", name, reason, pointer=line_pointer(line), severity="warning")
     return info
 
 
-def _read_fetch(root: Path, tree: BagTree, found: Findings, legacy: bool) -> tuple[FetchEntry, ...]:
+def _read_fetch(root: Path, tree: BagTree, found: Findings, rules: BagItVersion,
+                encoding: str) -> tuple[FetchEntry, ...]:
     if FETCH_TXT not in tree.files:
         return ()
     data = read_file(root, FETCH_TXT, found)
     if data is None:
         return ()
-    parsed = parse_fetch(data, legacy=legacy)
+    parsed = parse_fetch(data, version=rules, encoding=encoding)
     for line, reason in parsed.errors:
         found.add("B019", FETCH_TXT, reason, pointer=line_pointer(line))
     return parsed.entries
@@ -161,15 +213,20 @@ def _check_fetch(entries: tuple[FetchEntry, ...], payload: Mapping[str, int],
                                               f"has {size}: fetched incompletely or altered", where)
         elif entry.path not in tree.unsafe and entry.path not in tree.unreadable:
             pending.add(entry.path)
-            found.add("B012", entry.path, f"not yet fetched (fetch.txt lists it from "
-                                          f"{entry.url}); the bag is incomplete", where)
+            size = "" if entry.length is None else f", {entry.length} bytes"
+            found.add("B024", entry.path, f"not yet fetched (fetch.txt lists it from "
+                                          f"{entry.url}{size}): the bag is incomplete; what is "
+                                          "present was checked", where, severity="warning")
     return pending
 
 
 def _check_fetch_listed(entries: tuple[FetchEntry, ...], manifests: list[Manifest],
-                        found: Findings) -> None:
+                        found: Findings, rules: BagItVersion) -> None:
+    """A fetched file must be in every payload manifest (1.0), in one (before)."""
     for entry in entries:
         missing = [m.name for m in manifests if entry.path not in m.entries]
+        if not rules.every_manifest_lists_every_file and len(missing) < len(manifests):
+            continue
         if is_payload_path(entry.path) and not unsafe_reason(entry.path) and missing:
             found.add("B019", FETCH_TXT, f"lists {entry.path!r}, which is not in "
                                          f"{', '.join(missing)}", line_pointer(entry.line))

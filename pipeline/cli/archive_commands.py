@@ -23,8 +23,10 @@ def run_verify(run: Run) -> None:
             raise UsageProblem(f"no such bag: {', '.join(missing)}")
         results = verify_bags(bags, mode=mode)
         for bag in results:
+            holes = sum(1 for p in bag.problems if p.code == "B024")
+            incomplete = f"; incomplete: {holes} file{'s' * (holes != 1)} to fetch" if holes else ""
             run.say(f"{'OK  ' if bag.ok else 'FAIL'} {bag.name} "
-                    f"({bag.files_checked} files, {bag.bytes_checked} {checked})")
+                    f"({bag.files_checked} files, {bag.bytes_checked} {checked}{incomplete})")
         run.stage(verification_report(results))
         return
     result = verify_archive(args.archive, mode=mode)

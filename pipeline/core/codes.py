@@ -76,6 +76,8 @@ CODES: Mapping[str, tuple[str, str]] = {
     "B020": ("warning", "tag file not covered by any tag manifest"),
     "B021": ("error", "manifest not in the exact form this archive writes (edited)"),
     "B022": ("error", "Payload-Oxum missing: fast check impossible"),
+    "B023": ("warning", "allowed by the bag's BagIt version (or only discouraged), but not by BagIt 1.0"),
+    "B024": ("warning", "bag incomplete: a file listed in fetch.txt is not yet fetched"),
     # --- events (the audit trail, archive/events.jsonl) ------------------
     "E001": ("error", "event log cannot be read"),
     "E002": ("error", "event log ends with an incomplete line (interrupted append)"),

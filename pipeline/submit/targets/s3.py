@@ -3,9 +3,10 @@
 Every PUT carries ``Content-MD5``: S3 and Ceph RGW refuse a body that does not
 match it (400 BadDigest), whereas a wrong ``x-amz-checksum-sha256`` is accepted
 silently by some RGW releases, so MD5 is the digest the server is made to
-check. The copy is confirmed by HEAD: size, ETag (the MD5 of a single-part,
-unencrypted object) and the ``sha256`` we stored in its metadata; where the
-ETag is not a plain MD5 (SSE-KMS) the object is read back and hashed instead.
+check. The copy is confirmed by HEAD (size, ETag where it is a plain MD5, the
+``sha256`` we stored in its metadata) and then by reading the object back and
+comparing its SHA-256 with what was sent: what HEAD says was recorded on
+receipt, and only the bytes show what the store keeps now.
 
 Properties become object metadata (``x-amz-meta-*``). HTTP headers carry
 ASCII only, so every value is percent-encoded UTF-8 (RFC 3986): ASCII values
@@ -69,7 +70,7 @@ class S3Target:
                 raise InputError("the S3 endpoint must be an http:// or https:// URL")
         config = Config(
             connect_timeout=options.timeout, read_timeout=options.timeout,
-            retries={"max_attempts": 1, "mode": "standard"},
+            retries={"total_max_attempts": 1, "mode": "standard"},  # max_attempts would be retries
             # we send Content-MD5 ourselves; no extra checksum the server may ignore
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
@@ -113,17 +114,27 @@ class S3Target:
             return Confirmation(False, where, f"HEAD says {size} bytes; sent {expected.size}")
         if stored_sha and stored_sha != expected.sha256:
             return Confirmation(False, where, f"metadata sha256 is {stored_sha}; sent {expected.sha256}")
-        if _PLAIN_MD5.fullmatch(etag):
-            if etag != expected.md5:
-                return Confirmation(False, where, f"ETag {etag} is not the MD5 of what was sent "
-                                    f"({expected.md5})")
-            return Confirmation(True, where, f"HEAD: {size} bytes, ETag = MD5 {etag}, sha256 {expected.sha256}")
-        # ETag is not an MD5 (encrypted or multipart): only the bytes themselves can tell
-        got = self._call("GET", name, self.client.get_object, Bucket=self.bucket, Key=self.key(name))
-        found = hashlib.sha256(got["Body"].read()).hexdigest()
-        if found != expected.sha256:
-            return Confirmation(False, where, f"read back sha256 {found}; sent {expected.sha256}")
-        return Confirmation(True, where, f"read back {size} bytes, sha256 {found}")
+        if _PLAIN_MD5.fullmatch(etag) and etag != expected.md5:
+            return Confirmation(False, where, f"ETag {etag} is not the MD5 of what was sent "
+                                f"({expected.md5})")
+        # HEAD reports what the store computed on receipt; only the bytes it now
+        # returns prove the copy (a store may damage what it keeps and still
+        # answer with the ETag and metadata it recorded).
+        found, length = self._call("GET", name, self._read_back, Bucket=self.bucket, Key=self.key(name))
+        if (found, length) != (expected.sha256, expected.size):
+            return Confirmation(False, where, f"read back {length} bytes with sha256 {found}; "
+                                f"sent {expected.size} bytes with sha256 {expected.sha256}")
+        return Confirmation(True, where, f"HEAD: {size} bytes, ETag {etag or '?'}; read back: "
+                            f"sha256 {found}")
+
+    def _read_back(self, **kwargs: Any) -> tuple[str, int]:
+        """SHA-256 and length of the object as the store returns it, read in chunks."""
+        body = self.client.get_object(**kwargs)["Body"]
+        hasher, length = hashlib.sha256(), 0
+        for chunk in body.iter_chunks(1 << 20):
+            hasher.update(chunk)
+            length += len(chunk)
+        return hasher.hexdigest(), length
 
     def _call(self, method: str, name: str, operation: Any, **kwargs: Any) -> Any:
         from botocore.exceptions import (
