@@ -12,6 +12,8 @@ from pipeline.core.records import RenderedStatement, Statement
 
 DATE = datetime.date(2026, 11, 28)
 AGENT = "statement-archive/test"
+#: When the events of a package written by a test happened (the CLI passes its clock in).
+EVENT_TIME = datetime.datetime(2026, 11, 28, 9, 30, tzinfo=datetime.timezone.utc)
 
 
 def sha256(data: bytes) -> str:

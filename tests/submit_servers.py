@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from bagutil import AGENT, make_statement
+from bagutil import AGENT, EVENT_TIME, make_statement
 from pipeline.package import package_statements
 
 USER, PASSWORD = "officer", "s3cret-Pa55-that-must-never-leak"
@@ -37,7 +37,7 @@ def make_archive(root: Path, identifiers: tuple[str, ...] = ("alpha", "beta"), *
         pdf = b"%PDF-1.7\n% " + identifier.encode() + salt.encode() + b"\n"
         pdf += bytes((i * 7 + len(identifier)) % 256 for i in range(pdf_size)) + b"\n%%EOF\n"
         rendered.append(make_statement(root / f"src-{identifier}{salt}", identifier, pdf=pdf))
-    package_statements(rendered, archive, bagging_date=date, software_agent=AGENT)
+    package_statements(rendered, archive, bagging_date=date, software_agent=AGENT, event_time=EVENT_TIME)
     return archive
 
 

@@ -19,16 +19,16 @@ import pytest
 
 from pipeline import SOFTWARE_AGENT
 from pipeline.archive.folder import archive_lock
-from pipeline.cli import Run, event_time, main, record_package_events
+from pipeline.cli import event_time, main
 from pipeline.core.errors import ArchiveError
 from pipeline.events.check import archive_log_problems, head_sha256, verify_event_log
 from pipeline.events.log import (
     EVENTS_NAME, GENESIS, EventDraft, append_event, append_events, canonical, event_type_uri,
-    package_link, read_events, statement_link,
+    logged_content, package_link, read_events, statement_link,
 )
 from pipeline.package import package_statements
 
-from bagutil import AGENT, DATE, make_statement
+from bagutil import AGENT, EVENT_TIME, DATE, make_statement
 
 WHEN = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.timezone.utc)
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -236,7 +236,7 @@ def run(*argv):
 def archive(tmp_path):
     src, archive = tmp_path / "statements", tmp_path / "archive"
     rendered = [make_statement(src, "nl-2026-001"), make_statement(src, "fr-2026-002")]
-    outcome = package_statements(rendered, archive, bagging_date=DATE, software_agent=AGENT)
+    outcome = package_statements(rendered, archive, bagging_date=DATE, software_agent=AGENT, event_time=EVENT_TIME)
     return archive, rendered, outcome
 
 
@@ -247,21 +247,21 @@ def test_event_time_honours_source_date_epoch(monkeypatch):
     assert event_time().tzinfo is not None
 
 
-def test_package_events_and_nothing_for_nothing_changed(archive, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+def test_package_events_are_logged_and_carried_by_the_package_and_nothing_for_nothing_changed(archive):
     archive_dir, rendered, outcome = archive
-    fake_run = Run(argparse.Namespace(archive=archive_dir, json=False, quiet=True), io.StringIO(), io.StringIO())
-    record_package_events(fake_run, rendered, outcome)
     events = read_events(archive_dir / EVENTS_NAME)
     assert [e.event_type for e in events] == ["validation", "message digest calculation", "creation"]
-    assert all(e.date_time == "2027-01-15T08:00:00Z" and e.outcome == "success" for e in events)
+    assert all(e.date_time == "2026-11-28T09:30:00Z" and e.outcome == "success" for e in events)
     assert [(o.type, o.value) for o in events[2].objects] == [
         ("package", outcome.name), ("statement", "fr-2026-002"), ("statement", "nl-2026-001")]
-    again = package_statements(rendered, archive_dir, bagging_date=DATE, software_agent=AGENT)
+    carried = [json.loads(line) for line in (outcome.path / "premis-events.jsonl").read_bytes().splitlines()]
+    assert carried == [logged_content(e) for e in events]
+    info = (outcome.path / "bag-info.txt").read_text()
+    assert f"\nEvent-Log-Sequence: 0\n" in info and f"\nEvent-Log-Head-SHA256: {GENESIS}\n" in info
+    assert "premis-events.jsonl" in (outcome.path / "tagmanifest-sha512.txt").read_text()
+    again = package_statements(rendered, archive_dir, bagging_date=DATE, software_agent=AGENT, event_time=EVENT_TIME)
     assert not again.created
-    before = (archive_dir / EVENTS_NAME).read_bytes()
-    record_package_events(fake_run, rendered, again)
-    assert (archive_dir / EVENTS_NAME).read_bytes() == before
+    assert read_events(archive_dir / EVENTS_NAME) == events
 
 
 def test_verify_records_fixity_and_checks_the_log(archive):
@@ -270,8 +270,9 @@ def test_verify_records_fixity_and_checks_the_log(archive):
     code, out, err = run("verify", "--archive", str(archive_dir), "--json")
     report = json.loads(out)
     assert code == 0, out + err
-    assert [p["code"] for p in report["stages"][0]["problems"] if p["code"].startswith("E")] == ["E008"]
-    [event] = read_events(log)
+    assert [p["code"] for p in report["stages"][0]["problems"] if p["code"].startswith("E")] == []
+    *created, event = read_events(log)
+    assert [e.event_type for e in created] == ["validation", "message digest calculation", "creation"]
     assert (event.event_type, event.outcome, event.objects[0].value) == ("fixity check", "success", outcome.name)
 
     # A damaged package: a failed fixity check is recorded.
@@ -279,13 +280,13 @@ def test_verify_records_fixity_and_checks_the_log(archive):
     os.chmod(victim, 0o644)
     victim.write_bytes(b"%PDF-1.7\n% altered\n")
     assert run("verify", "--archive", str(archive_dir))[0] == 1
-    assert [e.outcome for e in read_events(log)] == ["success", "failure"]
+    assert [e.outcome for e in read_events(log)][3:] == ["success", "failure"]
 
     # A tampered log makes verify fail and gets nothing new chained to it.
     raw = lines(log)
-    entry = json.loads(raw[0])
+    entry = json.loads(raw[3])
     entry["eventOutcome"] = "warning"
-    raw[0] = canonical(entry)
+    raw[3] = canonical(entry)
     write_lines(log, raw)
     tampered = log.read_bytes()
     code, out, err = run("verify", "--archive", str(archive_dir))
@@ -301,7 +302,7 @@ def test_verify_of_a_clean_archive_with_a_log_passes(archive):
     code, out, err = run("verify", "--archive", str(archive_dir))
     assert code == 0, out + err
     assert "E0" not in out
-    assert len(read_events(archive_dir / EVENTS_NAME)) == 2
+    assert [e.event_type for e in read_events(archive_dir / EVENTS_NAME)][3:] == ["creation", "fixity check"]
 
 
 def test_events_command(log):

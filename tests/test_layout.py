@@ -21,7 +21,7 @@ LAYERS = {
     "statements": {"core"},
     "bagit": {"core"},
     "archive": {"core", "bagit"},
-    "events": {"core", "archive"},
+    "events": {"core", "bagit", "archive"},
 }
 #: Stages: each may import core and the layers, and no other stage.
 STAGES = {"validate", "render", "check", "package", "verify", "submit", "export"}

@@ -19,10 +19,11 @@ from pipeline.archive.folder import archive_lock
 from pipeline.bagit.manifest import parse_manifest, sha256_bytes
 from pipeline.bagit.tagfile import parse_tags
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
+from pipeline.core.records import Withdrawal
 from pipeline.package import package_statements
 from pipeline.verify import verify_archive
 
-from bagutil import AGENT, DATE, make_statement, tree_digest
+from bagutil import AGENT, EVENT_TIME, DATE, make_statement, tree_digest
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def statements(tmp_path):
 
 
 def package(rendered, archive, date=DATE, **kw):
-    return package_statements(rendered, archive, bagging_date=date, software_agent=AGENT, **kw)
+    return package_statements(rendered, archive, bagging_date=date, software_agent=AGENT, event_time=EVENT_TIME, **kw)
 
 
 def manifest(path):
@@ -52,7 +53,7 @@ def test_layout_and_bag_info(tmp_path, statements):
         "data/fr-2026-002/fr-2026-002.pdf", "data/index.json",
         "data/nl-2026-001/nl-2026-001.json", "data/nl-2026-001/nl-2026-001.md",
         "data/nl-2026-001/nl-2026-001.pdf",
-        "manifest-sha256.txt", "manifest-sha512.txt",
+        "manifest-sha256.txt", "manifest-sha512.txt", "premis-events.jsonl",
         "tagmanifest-sha256.txt", "tagmanifest-sha512.txt",
     ]
     assert (root / "bagit.txt").read_bytes() == (
@@ -64,6 +65,8 @@ def test_layout_and_bag_info(tmp_path, statements):
         "Bag-Group-Identifier": "statements",
         "Bag-Software-Agent": AGENT,
         "Bagging-Date": "2026-11-28",
+        "Event-Log-Head-SHA256": "0" * 64,
+        "Event-Log-Sequence": "0",
         "External-Identifier": outcome.name,
         "Package-Version": "1",
         "Payload-Oxum": f"{size}.7",
@@ -84,7 +87,7 @@ def test_layout_and_bag_info(tmp_path, statements):
         assert paths == sorted(paths) and len(paths) == 7 and "\r" not in text
     tags = (root / "tagmanifest-sha256.txt").read_text()
     assert [line.split("  ")[1] for line in tags.splitlines()] == [
-        "bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt"]
+        "bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt", "premis-events.jsonl"]
     assert oct((root / "data/index.json").stat().st_mode & 0o777) == "0o444"
     assert not (archive / ".incoming").exists()
 
@@ -154,8 +157,9 @@ def test_versions_increase_across_dates_and_groups_are_separate(tmp_path, statem
     package(statements, archive, date=DATE + datetime.timedelta(days=1))
     other = package(statements, archive, group="speeches")
     assert other.name == "speeches-2026-11-28-v0001"
-    third = package(statements[1:], archive, date=DATE + datetime.timedelta(days=1))
-    assert third.name == "statements-2026-11-29-v0003"
+    gone = Withdrawal(statements[0].statement.identifier, "published in error", "2026-11-29")
+    third = package(statements[1:], archive, date=DATE + datetime.timedelta(days=1), withdrawals=[gone])
+    assert third.name == "statements-2026-11-29-v0003" and third.withdrawn == (gone.identifier,)
     assert verify_archive(archive).ok
 
 
@@ -272,10 +276,12 @@ def test_damaged_newest_package_stops_packaging(tmp_path, statements):
     package(statements[:1], archive)
     squatter = archive / "statements-2026-11-28-v0002"
     squatter.mkdir()
-    with pytest.raises(ArchiveError, match="damaged: run verify"):
+    with pytest.raises(ProblemsFound) as caught:
         package(statements, archive)
+    codes = {p.code for p in caught.value.problems}
+    assert "P006" in codes and "B001" in codes, caught.value.problems
     assert os.listdir(squatter) == []
-    assert sorted(os.listdir(archive)) == [".lock", "statements-2026-11-28-v0001",
+    assert sorted(os.listdir(archive)) == [".lock", "events.jsonl", "statements-2026-11-28-v0001",
                                            "statements-2026-11-28-v0002"]
 
 

@@ -16,7 +16,7 @@ from pipeline.core.records import RenderedStatement, Statement
 from pipeline.archive.package_check import verify_bag
 from pipeline.verify import verification_report, verify_archive
 
-from bagutil import AGENT, DATE, flip_byte, make_statement, make_writable, sha256, tamper
+from bagutil import AGENT, EVENT_TIME, DATE, flip_byte, make_statement, make_writable, sha256, tamper
 
 V1 = "statements-2026-11-28-v0001"
 V2 = "statements-2026-11-29-v0002"
@@ -27,10 +27,10 @@ def archive(tmp_path):
     """Two versions: v0002 has an edited body for nl-2026-001."""
     src, archive = tmp_path / "statements", tmp_path / "archive"
     first = [make_statement(src, "nl-2026-001"), make_statement(src, "fr-2026-002")]
-    package_statements(first, archive, bagging_date=DATE, software_agent=AGENT)
+    package_statements(first, archive, bagging_date=DATE, software_agent=AGENT, event_time=EVENT_TIME)
     second = [make_statement(src, "nl-2026-001", body="Edited.\n"), first[1]]
     package_statements(second, archive, bagging_date=DATE + datetime.timedelta(days=1),
-                       software_agent=AGENT)
+                       software_agent=AGENT, event_time=EVENT_TIME)
     return archive
 
 
@@ -224,7 +224,7 @@ def test_percent_and_newline_file_names_round_trip(tmp_path):
     archive = tmp_path / "archive"
     for i, item in enumerate(rendered):
         package_statements([item], archive, bagging_date=DATE + datetime.timedelta(days=i),
-                           software_agent=AGENT)
+                           software_agent=AGENT, event_time=EVENT_TIME)
     texts = [(p / "manifest-sha256.txt").read_text() for p in sorted(archive.glob("stat*"))]
     assert "data/odd-1/100%25 sure.md" in texts[0]
     assert "data/odd-1/two%0Alines.md" in texts[1]

@@ -13,14 +13,16 @@ against the BagIt version they declare alone (see :mod:`pipeline.bagit.versions`
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Sequence
 
 from pipeline.archive.folder import PackageName, parse_package_name
 from pipeline.bagit.manifest import noncanonical_reason
-from pipeline.bagit.manifest import WRITTEN_ALGORITHMS
+from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, hash_stream, parse_manifest
+from pipeline.bagit.paths import unsafe_reason
 from pipeline.bagit.tagfile import BAG_INFO_TXT, BAGIT_TXT, ParsedTags, format_bagit_txt, parse_tags
-from pipeline.bagit.validator import FAST, FULL, BagCheck, check_bag
+from pipeline.bagit.validator import COMPLETENESS, FAST, FULL, BagCheck, check_bag
 from pipeline.core.records import PackageVerification, Problem
 
 TAGMANIFEST = "tagmanifest-sha256.txt"
@@ -154,3 +156,49 @@ def bag_info(path: Path) -> ParsedTags | None:
 
 def sorted_problems(problems: Sequence[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(set(problems), key=lambda p: (p.file, p.pointer, p.code, p.message)))
+
+
+def check_predecessor(path: Path) -> list[Problem]:
+    """The errors that make *path* unfit to have a new version chained to it.
+
+    Completeness, Payload-Oxum, our rules, and every tag file against the tag
+    manifests (the tag manifests cover the payload manifests, so a rewritten
+    manifest shows here) — without hashing the payload, so a build stays fast.
+    """
+    result = verify_bag(path, mode=COMPLETENESS, package_rules=True)
+    problems = [p for p in result.problems if p.severity == "error"]
+    label = path.name
+    for algorithm in WRITTEN_ALGORITHMS:
+        name = f"tagmanifest-{algorithm}.txt"
+        try:
+            parsed = parse_manifest((path / name).read_bytes(), algorithm)
+        except OSError:
+            continue  # reported missing or unreadable above
+        for tag_file, expected in sorted(parsed.entries.items()):
+            if unsafe_reason(tag_file) or (path / tag_file).is_symlink():
+                continue  # reported as unsafe above
+            try:
+                actual = hashlib.new(algorithm, (path / tag_file).read_bytes()).hexdigest()
+            except OSError:
+                continue
+            if actual != expected.lower():
+                problems.append(Problem("B004", f"{label}/{tag_file}", "",
+                                        f"{algorithm} does not match {name}: altered after it was written"))
+    return sorted_problems(problems)
+
+
+def payload_digest_problems(path: Path, expected: dict[str, str]) -> list[Problem]:
+    """B004 for each payload file of *path* whose SHA-256 is not *expected* (bag path →
+    hex): the files a new version carries over unchanged, checked before it is chained."""
+    problems = []
+    for bag_path, digest in sorted(expected.items()):
+        try:
+            with open(path / bag_path, "rb") as stream:
+                actual = hash_stream(stream, ("sha256",)).digests["sha256"]
+        except OSError as exc:
+            problems.append(Problem("B015", f"{path.name}/{bag_path}", "", f"cannot be read: {exc.strerror or exc}"))
+            continue
+        if actual != digest:
+            problems.append(Problem("B004", f"{path.name}/{bag_path}", "",
+                                    "sha256 does not match the manifest: altered after it was written"))
+    return problems

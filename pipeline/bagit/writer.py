@@ -116,10 +116,13 @@ def write_bag(
     items: Sequence[PayloadItem],
     info: Sequence[tuple[str, str]],
     expected_sha256: Mapping[str, str] | None = None,
+    tag_files: Mapping[str, bytes] | None = None,
 ) -> WrittenBag:
     """Write a complete bag into the empty folder *root*.
 
     *info* are the ``bag-info.txt`` elements; ``Payload-Oxum`` is added here.
+    *tag_files* are further tag files (name → bytes) at the bag's top,
+    covered by the tag manifests like every other tag file.
     Elements are written sorted by label. With *expected_sha256* (each
     payload path's SHA-256, known before writing), a source whose bytes differ
     raises SourceChanged: each source is read once, hashed while copied.
@@ -139,6 +142,11 @@ def write_bag(
         raise SourceChanged(changed)
 
     tags: dict[str, bytes] = {BAGIT_TXT: format_bagit_txt()}
+    for name, data in sorted((tag_files or {}).items()):
+        if "/" in name or unsafe_reason(name) or name in (BAGIT_TXT, BAG_INFO_TXT) or \
+                name.startswith(("manifest-", "tagmanifest-")) or name == "fetch.txt":
+            raise ValueError(f"unusable tag file name {name!r}")
+        tags[name] = data
     for alg in WRITTEN_ALGORITHMS:
         tags[f"manifest-{alg}.txt"] = format_manifest(
             {path: d.digests[alg] for path, d in payload.items()}

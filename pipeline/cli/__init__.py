@@ -24,10 +24,10 @@ from pipeline.cli.context import (
 )
 from pipeline.core.clock import bagging_date, event_time
 from pipeline.cli.stage_commands import (
-    cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers, record_package_events,
+    cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers,
 )
 
-__all__ = ["Run", "UsageProblem", "bagging_date", "build_parser", "event_time", "main", "record_package_events"]
+__all__ = ["Run", "UsageProblem", "bagging_date", "build_parser", "event_time", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli.submit_commands import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
+    from pipeline.cli.statement_commands import add_statement_commands  # withdraw
+
+    add_statement_commands(commands, common)
     return parser
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.core.errors import PipelineError, ProblemsFound
-from pipeline.core.records import StageReport
+from pipeline.core.records import StageReport, Withdrawal
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_ARCHIVE = 0, 1, 2, 3, 4
 
@@ -35,6 +35,7 @@ class Run:
     err: TextIO
     reports: list[StageReport] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    withdrawals: tuple[Withdrawal, ...] = ()  # read by validate, acted on by package
 
     def say(self, text: str) -> None:
         if not self.args.json:

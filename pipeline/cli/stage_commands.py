@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from pipeline import SOFTWARE_AGENT
-from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem, RenderedStatement, Statement, StageReport
 from pipeline.cli.context import Run, UsageProblem
 from pipeline.core.clock import bagging_date, event_time
@@ -45,12 +44,14 @@ def _pdf_dir(args: argparse.Namespace) -> Path:
 
 
 def run_validate(run: Run) -> list[Statement]:
-    from pipeline.validate import validate_statements
+    """Valid statements; the withdrawals recorded beside them go to ``run.withdrawals``."""
+    from pipeline.validate import validate_statements, validate_withdrawals
 
     if not run.args.statements.is_dir():
         raise UsageProblem(f"{run.args.statements}: no such folder of statements")
     statements, report = validate_statements(run.args.statements, run.args.schema)
-    run.stage(report)
+    run.withdrawals, withdrawn = validate_withdrawals(run.args.statements, statements)
+    run.stage(StageReport(report.stage, report.problems + withdrawn.problems, report.items))
     return statements
 
 
@@ -102,29 +103,12 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
 
     outcome = package_statements(
         rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
+        event_time=event_time(), withdrawals=run.withdrawals,
     )
-    run.extra["package"] = {
-        "name": outcome.name, "path": str(outcome.path), "version": outcome.version,
-        "created": outcome.created, "message": outcome.message, "statements": outcome.statements,
-    }
+    run.extra["package"] = outcome.as_dict()
+    for problem in outcome.problems:
+        run.say(str(problem))
     run.say(outcome.message)
-    record_package_events(run, rendered, outcome)
-
-
-
-def record_package_events(run: Run, rendered: list[RenderedStatement], outcome) -> None:
-    """Log validation, digests and creation of a new package; nothing if none was written.
-    A failed build logs nothing either: it did not touch the archive's holdings."""
-    from pipeline.events.log import EVENTS_NAME, append_events
-    from pipeline.events.pipeline_events import package_events
-
-    drafts = package_events(outcome, [r.statement.identifier for r in rendered], event_time())
-    if not drafts:
-        return
-    try:
-        append_events(run.args.archive / EVENTS_NAME, drafts)
-    except ArchiveError as exc:
-        raise ArchiveError(f"{outcome.name} was written, but its events were not recorded: {exc}") from exc
 
 
 

@@ -33,6 +33,10 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V019": ("warning", "symbolic link to a folder (not descended)"),
     "V020": ("error", "metadata text contains control characters or unpaired surrogates"),
     "V021": ("error", "statement file cannot be read or is not a regular file"),
+    "V026": ("error", "withdrawals.json is malformed"),
+    "V027": ("error", "a withdrawn statement is still in statements/"),
+    "V028": ("warning", "file in statements/ that is not part of any statement (ignored)"),
+    "V029": ("error", "statement file name with an upper-case or unknown extension"),
     # --- render ---------------------------------------------------------
     "R001": ("error", "character not covered by any bundled font"),
     "R002": ("error", "renderer tried to fetch a resource"),
@@ -53,6 +57,9 @@ CODES: Mapping[str, tuple[str, str]] = {
     "P001": ("error", "file missing or changed since rendering"),
     "P002": ("error", "archive folder cannot be written"),
     "P003": ("error", "statement cannot be placed in the package (unsafe or duplicate name)"),
+    "P004": ("error", "statement in the newest package is missing from statements/ and not withdrawn"),
+    "P005": ("error", "withdrawal of a statement the newest package does not hold"),
+    "P006": ("error", "the newest package is damaged: no new version is chained to it"),
     # --- verify (BagIt, RFC 8493) ---------------------------------------
     "B001": ("error", "bagit.txt missing or malformed"),
     "B002": ("error", "payload file missing"),
@@ -88,6 +95,9 @@ CODES: Mapping[str, tuple[str, str]] = {
     "E007": ("error", "event log entry not in canonical form"),
     "E008": ("warning", "archive has packages but no event log"),
     "E009": ("warning", "event could not be recorded in the event log"),
+    "E011": ("error", "a package's events are missing from the event log"),
+    "E012": ("error", "event log shorter than, or rewritten since, what a package recorded"),
+    "E013": ("warning", "a package's events recorded from the package after an interrupted build"),
     # --- submit (to the records system) ------------------------------------
     "S001": ("error", "newest package fails verification; nothing submitted"),
     "S002": ("error", "file in the package changed since it was verified; not sent"),

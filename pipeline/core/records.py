@@ -77,8 +77,29 @@ class RenderedStatement:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """An officer's decision that a statement leaves the archive's newest version.
+
+    Its earlier versions stay where they are; the next package lists it (with
+    ``date`` and ``reason``) instead of holding it.
+    """
+
+    identifier: str
+    reason: str
+    date: str  # YYYY-MM-DD, the day it was recorded
+
+    def as_dict(self) -> dict[str, str]:
+        return {"identifier": self.identifier, "reason": self.reason, "date": self.date}
+
+
+@dataclass(frozen=True)
 class PackageOutcome:
-    """What the package stage did: wrote a new version, or found nothing changed."""
+    """What the package stage did: wrote a new version, or found nothing changed.
+
+    ``added``, ``changed`` and ``withdrawn`` name statements by identifier,
+    compared with the predecessor (all empty when nothing was written).
+    ``problems`` are warnings met on the way (e.g. events recovered).
+    """
 
     name: str
     path: Path
@@ -86,6 +107,17 @@ class PackageOutcome:
     created: bool
     message: str
     statements: int
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    withdrawn: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "path": str(self.path), "version": self.version, "created": self.created,
+            "message": self.message, "statements": self.statements, "added": list(self.added),
+            "changed": list(self.changed), "withdrawn": list(self.withdrawn),
+        }
 
 
 @dataclass(frozen=True)

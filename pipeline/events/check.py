@@ -41,15 +41,20 @@ def verify_event_log(log_path: Path, *, data: bytes | None = None) -> list[Probl
 
 
 def archive_log_problems(archive_dir: Path, has_packages: bool) -> list[Problem]:
-    """The log of *archive_dir* verified, plus E008 if packages exist but no log does."""
+    """The log of *archive_dir* verified and held against the packages, which
+    carry their own events (E011, E012; :mod:`pipeline.events.packages`); E008
+    if packages older than that exist but no log does."""
+    from pipeline.events.packages import log_package_problems
+
     log_path = archive_dir / EVENTS_NAME
+    against_packages = log_package_problems(archive_dir) if has_packages else []
     if not os.path.lexists(log_path):
-        if not has_packages:
-            return []
+        if not has_packages or against_packages:
+            return against_packages
         return [Problem("E008", str(log_path), "",
                         "the archive has packages but no event log: it was deleted, or the "
                         "packages predate it; restore it from a copy if you have one", "warning")]
-    return verify_event_log(log_path)
+    return verify_event_log(log_path) + against_packages
 
 
 def head_sha256(log_path: Path) -> str:

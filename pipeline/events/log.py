@@ -52,6 +52,7 @@ EVENT_TYPE_VOCABULARY = "http://id.loc.gov/vocabulary/preservation/eventType"
 #: LoC PREMIS event types this archive records, label → term code in the vocabulary.
 EVENT_TYPES: Mapping[str, str] = {
     "creation": "cre",
+    "deaccession": "dea",
     "deletion": "del",
     "fixity check": "fix",
     "information package creation": "ipc",
@@ -259,10 +260,58 @@ def build_entry(sequence: int, previous: str, event_type: str, date_time: str, o
 
 
 def _line(sequence: int, previous: str, draft: EventDraft) -> tuple[bytes, LoggedEvent]:
-    when = draft.when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    entry = build_entry(sequence, previous, draft.event_type, when, draft.outcome, draft.detail,
-                   draft.agents or (software_agent(),), draft.objects)
+    entry = build_entry(sequence, previous, draft.event_type, _utc(draft.when), draft.outcome,
+                        draft.detail, draft.agents or (software_agent(),), draft.objects)
     return canonical(entry) + b"\n", LoggedEvent.from_dict(entry)
+
+
+def _utc(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: The parts of an entry that say what happened (not where it stands in the chain).
+CONTENT_KEYS = ("eventType", "eventTypeURI", "eventDateTime", "eventOutcome", "eventOutcomeDetail",
+                "linkingAgentIdentifier", "linkingObjectIdentifier")
+
+
+def event_content(draft: EventDraft) -> dict[str, Any]:
+    """What an event will say once logged, without its place in the chain: the
+    form a package carries its own events in, and compares with the log by."""
+    _check_draft(draft)
+    entry = build_entry(0, GENESIS, draft.event_type, _utc(draft.when), draft.outcome,
+                        draft.detail, draft.agents or (software_agent(),), draft.objects)
+    return {key: entry[key] for key in CONTENT_KEYS}
+
+
+def logged_content(event: LoggedEvent) -> dict[str, Any]:
+    entry = event.as_dict()
+    return {key: entry[key] for key in CONTENT_KEYS}
+
+
+def draft_from_content(content: dict[str, Any]) -> EventDraft:
+    """The draft that logs exactly *content* again (to record a package's own events)."""
+    def links(key: str) -> tuple[Link, ...]:
+        return tuple(Link(str(i["type"]), str(i["value"]), str(i["role"])) for i in content[key])
+
+    when = dt.datetime.strptime(content["eventDateTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return EventDraft(content["eventType"], when, content["eventOutcome"], content["eventOutcomeDetail"],
+                      links("linkingObjectIdentifier"), links("linkingAgentIdentifier"))
+
+
+def log_head(log_path: Path) -> tuple[int, str]:
+    """(sequence, SHA-256) of the log's last line, (0, GENESIS) for none; read under
+    the log's shared lock. ArchiveError if its tail is damaged."""
+    try:
+        fd = os.open(log_path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return 0, GENESIS
+    except OSError as exc:
+        raise ArchiveError(f"{log_path} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return _tail(log_path, fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
 
 
 def _check_draft(draft: EventDraft) -> None:

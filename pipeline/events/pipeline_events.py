@@ -1,37 +1,42 @@
 """Which events the pipeline records, and what each says: a package's
-validation, digests and creation when it is written; one fixity check per
+validation, digests, creation and withdrawals when it is written; one fixity check per
 package at every full verify. The log's format and writing live in ``log``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from pipeline.core.records import ArchiveVerification, PackageOutcome
+from pipeline.core.records import ArchiveVerification, Withdrawal
 from pipeline.events.log import OBJECT_ROLE_OUTCOME, EventDraft, package_link, statement_link
 
 
-def package_events(outcome: PackageOutcome, identifiers: Iterable[str],
-                   when: dt.datetime) -> list[EventDraft]:
-    """validation → message digest calculation → creation, for a package just written.
+def package_events(name: str, identifiers: Iterable[str], when: dt.datetime, message: str,
+                   withdrawn: Sequence[Withdrawal] = ()) -> list[EventDraft]:
+    """validation → message digest calculation → creation (→ deaccession for each
+    statement withdrawn), for a package about to be written under *name*.
 
-    Nothing when no package was written: the log records what happened to the
-    holdings, and a "nothing changed" build changes nothing, not even the log.
+    The package carries these events itself (``premis-events.jsonl``) and the
+    log records them once it is in place; a "nothing changed" build records none.
     """
-    if not outcome.created:
-        return []
     statements = tuple(statement_link(i) for i in sorted(identifiers))
-    package = package_link(outcome.name, OBJECT_ROLE_OUTCOME)
+    package = package_link(name, OBJECT_ROLE_OUTCOME)
     count = len(statements)
-    return [
+    drafts = [
         EventDraft("validation", when, "success",
                    f"{count} statement(s): metadata valid against the statement schema, "
                    "PDF/A renderings checked", statements),
         EventDraft("message digest calculation", when, "success",
-                   f"SHA-256 and SHA-512 of every payload and tag file of {outcome.name} "
+                   f"SHA-256 and SHA-512 of every payload and tag file of {name} "
                    "written to its manifests", (package,)),
-        EventDraft("creation", when, "success", outcome.message, (package, *statements)),
+        EventDraft("creation", when, "success", message, (package, *statements)),
     ]
+    for withdrawal in withdrawn:
+        drafts.append(EventDraft(
+            "deaccession", when, "success",
+            f"{withdrawal.identifier} withdrawn on {withdrawal.date}: {withdrawal.reason}; not in {name}, "
+            "earlier versions kept", (statement_link(withdrawal.identifier), package)))
+    return drafts
 
 
 def fixity_events(result: ArchiveVerification, when: dt.datetime) -> list[EventDraft]:

@@ -6,9 +6,13 @@
     data/<identifier>/<identifier>.pdf   the rendered PDF/A
     data/<identifier>/<metadata file>    metadata JSON, byte for byte as on disk
     data/<identifier>/<body file>        body, byte for byte as received
+    premis-events.jsonl                  the events that led to this package (a tag file)
 
 A new version is written only when the payload differs from the newest
-package of the group. Each version after the first names its predecessor
+package of the group, and only on a newest package that is intact (its
+completeness, Payload-Oxum and tag manifests are checked first). A statement
+of the newest package that is no longer in ``statements/`` stops the build
+unless it was withdrawn; ``data/index.json`` lists the withdrawals. Each version after the first names its predecessor
 and the SHA-256 of the predecessor's ``tagmanifest-sha256.txt``, so altering
 an older package breaks the chain that ``verify`` follows.
 
@@ -25,6 +29,7 @@ import os
 import shutil
 import tempfile
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -37,9 +42,14 @@ from pipeline.bagit.writer import (
     DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable,
     plan_payload, write_bag,
 )
-from pipeline.core.files import fsync_dir
+from pipeline.archive.package_check import check_predecessor, payload_digest_problems
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
-from pipeline.core.records import PackageOutcome, Problem, RenderedStatement
+from pipeline.core.files import fsync_dir
+from pipeline.core.records import PackageOutcome, Problem, RenderedStatement, Withdrawal
+from pipeline.events.check import verify_event_log
+from pipeline.events.log import EVENTS_NAME, append_events, log_head
+from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
+from pipeline.events.pipeline_events import package_events
 
 INDEX_PATH = "data/index.json"
 INDEX_FIELDS = ("identifier", "title", "date_issued", "document_type", "languages")
@@ -51,42 +61,61 @@ def package_statements(
     *,
     bagging_date: datetime.date,
     software_agent: str,
+    event_time: datetime.datetime,
+    withdrawals: Sequence[Withdrawal] = (),
     group: str = "statements",
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
 
-    Raises ProblemsFound (P001, P003) when a file changed since rendering or a
-    statement cannot be placed; ArchiveError when the archive cannot be written.
+    A statement that the newest package holds and *rendered* does not must be
+    in *withdrawals* (P004 otherwise); the new version lists it as withdrawn.
+    The newest package is checked before anything is chained to it (P006).
+    The package carries its own events and the log records them once it is
+    in place (:mod:`pipeline.events.packages`).
+
+    Raises ProblemsFound (P001, P003–P006) when a file changed since rendering,
+    a statement cannot be placed, a statement went missing, or the newest
+    package is damaged; ArchiveError when the archive cannot be written.
     """
     if not valid_group(group):
         raise InputError(f"group {group!r} is not usable in a package name "
                          "(letters, digits, '.', '_' and single '-')")
     if not rendered:
         raise InputError("nothing to package: no rendered statements were given")
-    items, problems = _layout(rendered)
-    if problems:
-        raise ProblemsFound("statements cannot be packaged", problems)
 
     with _locked_archive(archive_dir):
         _remove_leftovers(archive_dir / INCOMING_NAME)
+        warnings = _recover_events(archive_dir)
+        packages = _existing(archive_dir, group)
+        newest = packages[-1] if packages else None
+        before = _predecessor_contents(*newest) if newest else _Contents({}, ())
+        withdrawn, problems = _withdrawn_now(rendered, withdrawals, before, newest)
+        if problems:
+            raise ProblemsFound("statements went missing", problems)
+        items, problems = _layout(rendered, (*before.withdrawn, *withdrawn))
+        if problems:
+            raise ProblemsFound("statements cannot be packaged", problems)
         planned, problems = _plan(items, rendered)
         if problems:
             raise ProblemsFound("files changed since rendering", problems)
-        packages = _existing(archive_dir, group)
-        newest = packages[-1] if packages else None
-        if newest is not None and _payload_manifest(*newest) == planned:
+        if newest is not None and before.manifest == planned:
             name, path = newest
             return PackageOutcome(
                 name=name.name, path=path, version=name.version, created=False,
                 message=f"nothing changed since {name.name}; no new package written",
-                statements=len(rendered),
+                statements=len(rendered), problems=tuple(warnings),
             )
         if newest is not None and bagging_date < newest[0].date:
             raise InputError(f"bagging date {bagging_date.isoformat()} is before the date of "
                              f"the newest package {newest[0].name}; check the clock")
+        if newest is not None:
+            _check_carried_over(newest[0], newest[1], planned, before.manifest)
         version = newest[0].version + 1 if newest else 1
         name = PackageName(group, bagging_date, version).name
+        added, changed = _changes(planned, before.manifest)
+        gone = tuple(w.identifier for w in withdrawn)
+        message = _message(name, len(rendered), added, changed, gone, first=newest is None)
         info = [
             ("Bag-Software-Agent", software_agent),
             ("Bagging-Date", bagging_date.isoformat()),
@@ -99,15 +128,130 @@ def package_statements(
                 ("Predecessor-Package", newest[0].name),
                 ("Predecessor-Tagmanifest-SHA256", _tagmanifest_sha256(*newest)),
             ]
-        target = _build(archive_dir, name, items, info, planned)
+        log_path = archive_dir / EVENTS_NAME
+        drafts = package_events(name, [r.statement.identifier for r in rendered], event_time,
+                                message, withdrawn)
+        info += head_fields(_log_head(log_path))
+        target = _build(archive_dir, name, items, info, planned,
+                        {PACKAGE_EVENTS: package_event_file(drafts)})
+        try:
+            append_events(log_path, drafts)
+        except ArchiveError as exc:
+            raise ArchiveError(f"{name} was written, but its events were not recorded: {exc}; "
+                               f"it carries them ({name}/{PACKAGE_EVENTS}), and the next build "
+                               "records them once the log can be written") from exc
     return PackageOutcome(
-        name=name, path=target, version=version, created=True,
-        message=f"wrote {name} with {len(rendered)} statements", statements=len(rendered),
+        name=name, path=target, version=version, created=True, message=message,
+        statements=len(rendered), added=added, changed=changed, withdrawn=gone,
+        problems=tuple(warnings),
     )
 
 
-def index_json(rendered: Sequence[RenderedStatement]) -> bytes:
-    """``data/index.json``: statements by identifier, with their payload files."""
+def _message(name: str, count: int, added: Sequence[str], changed: Sequence[str],
+             withdrawn: Sequence[str], *, first: bool) -> str:
+    parts = [f"wrote {name} with {count} statement{'s' if count != 1 else ''}"]
+    if first:
+        return parts[0]
+    details = [f"{what} {', '.join(ids)}" for what, ids in
+               (("added", added), ("changed", changed), ("withdrew", withdrawn)) if ids]
+    return parts[0] + (": " + "; ".join(details) if details else ": index only")
+
+
+@dataclass(frozen=True)
+class _Contents:
+    """What the newest package holds: its payload manifest and the withdrawals it lists."""
+
+    manifest: dict[str, str]
+    withdrawn: tuple[Withdrawal, ...]
+
+    @property
+    def identifiers(self) -> set[str]:
+        return {path.split("/")[1] for path in self.manifest if path.count("/") >= 2}
+
+
+def _predecessor_contents(name: PackageName, path: Path) -> _Contents:
+    """The newest package's payload manifest and withdrawals, once it is shown fit
+    to have a new version chained to it (P006 with its problems otherwise)."""
+    if damage := check_predecessor(path):
+        raise ProblemsFound(f"{name.name} is damaged", [
+            Problem("P006", name.name, "", f"the newest package is damaged ({len(damage)} problem(s) "
+                    "below); no new version is chained to it: restore it from a copy, then build again"),
+            *damage])
+    index = json.loads(_read_from_package(name, path, INDEX_PATH))
+    withdrawn = tuple(Withdrawal(w["identifier"], w["reason"], w["date"])
+                      for w in index.get("withdrawn", ()))
+    return _Contents(_payload_manifest(name, path), withdrawn)
+
+
+def _check_carried_over(name: PackageName, path: Path, planned: dict[str, str],
+                        before: dict[str, str]) -> None:
+    """The newest package's copies of what the new version carries over unchanged
+    must still be those bytes: a version is never chained to silent damage."""
+    unchanged = {p: d for p, d in planned.items() if before.get(p) == d}
+    if damage := payload_digest_problems(path, unchanged):
+        raise ProblemsFound(f"{name.name} is damaged", [
+            Problem("P006", name.name, "", f"the newest package is damaged ({len(damage)} file(s) below); "
+                    "no new version is chained to it: restore it from a copy, then build again"), *damage])
+
+
+def _withdrawn_now(rendered: Sequence[RenderedStatement], withdrawals: Sequence[Withdrawal],
+                   before: _Contents, newest: tuple[PackageName, Path] | None,
+                   ) -> tuple[tuple[Withdrawal, ...], list[Problem]]:
+    """The withdrawals that take effect in this version; P004 for a statement
+    missing without one, P005 for a withdrawal of what the newest package lacks."""
+    present = {r.statement.identifier for r in rendered}
+    already = {w.identifier for w in before.withdrawn}
+    by_id = {w.identifier: w for w in withdrawals}
+    problems: list[Problem] = []
+    where = rendered[0].statement.metadata_path.parent if rendered else Path("statements")
+    for identifier in sorted(before.identifiers - present):
+        if identifier not in by_id:
+            problems.append(Problem(
+                "P004", str(where / f"{identifier}.json"), "",
+                f"{identifier} is in {newest[0].name if newest else 'the newest package'} but not in "
+                f"{where.name}/: restore its files, or withdraw it on purpose: "
+                f"statement-archive withdraw {identifier} --reason \"…\""))
+    for identifier in sorted(set(by_id) - before.identifiers - already - present):
+        problems.append(Problem(
+            "P005", str(where / "withdrawals.json"), "",
+            f"{identifier} is withdrawn, but the newest package does not hold it: check the identifier"))
+    effective = tuple(by_id[i] for i in sorted(before.identifiers - present) if i in by_id)
+    return effective, problems
+
+
+def _changes(planned: dict[str, str], before: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def by_statement(manifest: dict[str, str]) -> dict[str, dict[str, str]]:
+        grouped: dict[str, dict[str, str]] = {}
+        for path, digest in manifest.items():
+            if path.count("/") >= 2:
+                grouped.setdefault(path.split("/")[1], {})[path] = digest
+        return grouped
+
+    new, old = by_statement(planned), by_statement(before)
+    added = tuple(sorted(set(new) - set(old)))
+    changed = tuple(sorted(i for i in set(new) & set(old) if new[i] != old[i]))
+    return added, changed
+
+
+def _recover_events(archive_dir: Path) -> list[Problem]:
+    """Events an interrupted build lost, put back from the packages that carry them."""
+    try:
+        return recover_package_events(archive_dir)
+    except ArchiveError as exc:
+        raise ArchiveError(f"the event log does not hold what the packages say it held: {exc}") from exc
+
+
+def _log_head(log_path: Path) -> tuple[int, str]:
+    problems = [p for p in verify_event_log(log_path) if p.severity == "error"]
+    if problems:
+        raise ArchiveError(f"the event log is damaged ({problems[0]}); nothing was written: "
+                           "repair or restore it first (statement-archive events --check)")
+    return log_head(log_path)
+
+
+def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = ()) -> bytes:
+    """``data/index.json``: statements by identifier, with their payload files, and
+    (when there are any) the statements withdrawn so far, with date and reason."""
     entries = []
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         statement = item.statement
@@ -115,7 +259,10 @@ def index_json(rendered: Sequence[RenderedStatement]) -> bytes:
         entry["identifier"] = statement.identifier
         entry["files"] = {kind: path for kind, path in _files_of(item)}
         entries.append(entry)
-    text = json.dumps({"statements": entries}, sort_keys=True, indent=2, ensure_ascii=False)
+    index: dict[str, object] = {"statements": entries}
+    if withdrawn:
+        index["withdrawn"] = [w.as_dict() for w in sorted(withdrawn, key=lambda w: w.identifier)]
+    text = json.dumps(index, sort_keys=True, indent=2, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
 
 
@@ -139,10 +286,11 @@ def _sources_of(item: RenderedStatement) -> dict[str, tuple[Path, str]]:
     }
 
 
-def _layout(rendered: Sequence[RenderedStatement]) -> tuple[list[PayloadItem], list[Problem]]:
+def _layout(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
+            ) -> tuple[list[PayloadItem], list[Problem]]:
     """Payload items for all statements; P003 for names that cannot be used."""
     problems: list[Problem] = []
-    items = [PayloadItem(INDEX_PATH, content=index_json(rendered))]
+    items = [PayloadItem(INDEX_PATH, content=index_json(rendered, withdrawn))]
     seen: dict[str, str] = {INDEX_PATH: "the package index"}
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         identifier = item.statement.identifier
@@ -252,8 +400,8 @@ def _not_writable(archive_dir: Path, exc: OSError) -> ArchiveError:
     return ArchiveError(f"{archive_dir} is not writable: {exc.strerror or exc}{where}")
 
 
-def _build(archive_dir: Path, name: str, items: list[PayloadItem],
-           info: list[tuple[str, str]], planned: dict[str, str]) -> Path:
+def _build(archive_dir: Path, name: str, items: list[PayloadItem], info: list[tuple[str, str]],
+           planned: dict[str, str], tag_files: dict[str, bytes]) -> Path:
     """Write the bag in .incoming/, then rename it to archive/<name>."""
     target = archive_dir / name
     if os.path.lexists(target):
@@ -265,7 +413,7 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem],
         incoming.mkdir(exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=incoming))
         os.chmod(building, DIR_MODE)
-        write_bag(building, items, info, expected_sha256=planned)
+        write_bag(building, items, info, expected_sha256=planned, tag_files=tag_files)
         fsync_dir(incoming)
         os.rename(building, target)
         building = None

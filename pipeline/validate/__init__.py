@@ -2,6 +2,6 @@
 the checks a schema cannot make (unique identifiers, real dates, language tags,
 a decodable body). Collects every problem of every statement."""
 
-from pipeline.validate.stage import DEFAULT_MAX_BODY_BYTES, validate_statements
+from pipeline.validate.stage import DEFAULT_MAX_BODY_BYTES, validate_statements, validate_withdrawals
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "validate_statements"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "validate_statements", "validate_withdrawals"]

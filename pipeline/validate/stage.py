@@ -29,7 +29,8 @@ from pipeline.statements.langtag import language_tag_problem
 from pipeline.statements.strictjson import parse_json
 from pipeline.statements.strictjson import pointer as _pointer
 from pipeline.statements.strictjson import short as _short
-from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement
+from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
+from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
 from pipeline.statements.files import (
     Unreadable,
     link_description,
@@ -79,7 +80,7 @@ def validate_statements(
     for path in files:
         if path.suffix in BODY_MEDIA_TYPES and path.stem.lower() != "readme":
             bodies[path.stem].append(path)
-    metadata_files = [p for p in files if p.suffix == ".json"]
+    metadata_files = [p for p in files if p.suffix == ".json" and p.name != WITHDRAWALS_NAME]
 
     def display(path: Path) -> str:
         return f"{printable(folder.name)}/{printable(path.name)}"
@@ -318,3 +319,20 @@ def _body_problems(data: bytes, file: str) -> list[Problem]:
 
 def _first_sentence(text: str) -> str:
     return _short(text.split(". ")[0].rstrip("."), 100)
+
+
+def validate_withdrawals(statements_dir: Path, statements: Iterable[Statement],
+                         ) -> tuple[tuple[Withdrawal, ...], StageReport]:
+    """The withdrawals recorded in ``statements/withdrawals.json``, checked:
+    well-formed (V026), and none of a statement whose files are still there (V027)."""
+    folder = Path(statements_dir).resolve()
+    withdrawals, problems = read_withdrawals(folder)
+    present = {s.identifier: s for s in statements}
+    for withdrawal in withdrawals:
+        if withdrawal.identifier in present:
+            problems.append(Problem(
+                "V027", f"{printable(folder.name)}/{printable(present[withdrawal.identifier].metadata_path.name)}",
+                "", f"{withdrawal.identifier} is withdrawn (withdrawals.json) but its files are still here: "
+                "move them out of the statements folder, or remove the withdrawal"))
+    items = tuple(w.as_dict() for w in withdrawals)
+    return withdrawals, StageReport(STAGE, tuple(problems), items)

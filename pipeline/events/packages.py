@@ -1,0 +1,153 @@
+"""The event log held against the packages, which carry their own events.
+
+Every package written since the audit trail was made whole carries
+
+* ``premis-events.jsonl``, a tag file (so covered by the tag manifests) with
+  one canonical JSON line per event that led to it (validation, digests,
+  creation, withdrawals), each as the log will say it but without its place in
+  the chain (:data:`pipeline.events.log.CONTENT_KEYS`);
+* in ``bag-info.txt``, ``Event-Log-Sequence`` and ``Event-Log-Head-SHA256``:
+  the log's last line when the package was made (0 and ``GENESIS`` for none).
+
+So the log cannot lose a package's creation unseen: the package says what
+the log must contain, and how long the log already was. :func:`log_package_problems`
+finds a log that lacks a package's events (E011) or is shorter than, or
+rewritten since, what a package recorded (E012). :func:`recover_package_events`
+puts back events lost by a crash between a package's final rename and the
+append of its events, and only that case: they are the newest package's, and
+the log still holds, line for line, what it held when that package was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from pipeline.archive.folder import list_packages
+from pipeline.bagit.tagfile import BAG_INFO_TXT, parse_tags
+from pipeline.core.errors import ArchiveError
+from pipeline.core.records import Problem
+from pipeline.events.log import (
+    EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, draft_from_content, event_content,
+    logged_content, read_events, read_log,
+)
+
+PACKAGE_EVENTS = "premis-events.jsonl"
+HEAD_SEQUENCE, HEAD_SHA256 = "Event-Log-Sequence", "Event-Log-Head-SHA256"
+
+
+def package_event_file(drafts: Sequence[EventDraft]) -> bytes:
+    """The bytes of ``premis-events.jsonl`` for a package about to be written."""
+    return b"".join(canonical(event_content(d)) + b"\n" for d in drafts)
+
+
+def head_fields(head: tuple[int, str]) -> list[tuple[str, str]]:
+    """The ``bag-info.txt`` elements recording the log's head at creation."""
+    return [(HEAD_SEQUENCE, str(head[0])), (HEAD_SHA256, head[1])]
+
+
+@dataclass(frozen=True)
+class PackageClaim:
+    """What one package says about the log."""
+
+    package: str
+    head_sequence: int
+    head_sha256: str
+    events: tuple[dict[str, Any], ...]
+
+
+def read_claims(archive_dir: Path) -> tuple[list[PackageClaim], list[Problem]]:
+    """The claims of every package that makes them (older packages make none)."""
+    claims, problems = [], []
+    for name, path in list_packages(archive_dir):
+        events_path, info_path = path / PACKAGE_EVENTS, path / BAG_INFO_TXT
+        if path.is_symlink() or not events_path.is_file() or events_path.is_symlink():
+            continue  # an older package, or damage the bag check reports
+        where = f"{name.name}/{PACKAGE_EVENTS}"
+        try:
+            info = parse_tags(info_path.read_bytes())
+            sequence = int(info.get(HEAD_SEQUENCE) or "")
+            head = info.get(HEAD_SHA256) or ""
+            events = tuple(json.loads(line) for line in events_path.read_bytes().splitlines())
+        except (OSError, ValueError, TypeError) as exc:
+            problems.append(Problem("E012", where, "", f"cannot read what the package says about the "
+                                    f"event log ({exc}); run verify on the package"))
+            continue
+        claims.append(PackageClaim(name.name, sequence, head, events))
+    return claims, problems
+
+
+def log_package_problems(archive_dir: Path) -> list[Problem]:
+    """E011 for every package whose events the log lacks, E012 for a log shorter
+    than, or different from, what a package recorded of it."""
+    claims, problems = read_claims(archive_dir)
+    if not claims:
+        return problems
+    log_path = archive_dir / EVENTS_NAME
+    digests = _line_digests(log_path)
+    logged = {canonical(logged_content(e)) for e in read_events(log_path)}
+    for claim in claims:
+        problems += _head_problems(log_path, claim, digests)
+        missing = [e for e in claim.events if canonical(e) not in logged]
+        if missing:
+            problems.append(Problem(
+                "E011", str(log_path), "",
+                f"{len(missing)} event(s) of {claim.package} (its {PACKAGE_EVENTS}) are not in the "
+                "log: its creation was not recorded. If the build was interrupted, run build: it "
+                "records them from the package; otherwise restore the log from a copy"))
+    return problems
+
+
+def recover_package_events(archive_dir: Path) -> list[Problem]:
+    """Log the events of packages whose creation the log lacks, from the packages
+    themselves, when the log still holds what it held when each was made.
+
+    Returns a warning (E013) per package recovered. Raises ArchiveError when the
+    log lacks a package's events and cannot have lost them by a crash alone
+    (it is shorter than, or rewritten since, what the package recorded).
+    """
+    claims, problems = read_claims(archive_dir)
+    if problems:
+        raise ArchiveError("; ".join(str(p) for p in problems))
+    log_path = archive_dir / EVENTS_NAME
+    newest = {claim.package.rsplit("-", 4)[0]: claim.package for claim in claims}  # per group
+    recovered: list[Problem] = []
+    for claim in claims:
+        logged = {canonical(logged_content(e)) for e in read_events(log_path)}
+        missing = [e for e in claim.events if canonical(e) not in logged]
+        if not missing:
+            continue
+        if claim.package not in newest.values():
+            raise ArchiveError(f"the log lacks {len(missing)} event(s) of {claim.package}, which is "
+                               "not the newest package: no crash loses those; restore the log from a copy")
+        if damage := _head_problems(log_path, claim, _line_digests(log_path)):
+            raise ArchiveError(f"{damage[0]}; nothing was written")
+        append_events(log_path, [draft_from_content(e) for e in missing])
+        recovered.append(Problem(
+            "E013", str(log_path), "", f"recorded {len(missing)} event(s) of {claim.package} from its "
+            f"{PACKAGE_EVENTS}: an earlier build was interrupted after writing it", "warning"))
+    return recovered
+
+
+def _line_digests(log_path: Path) -> list[str]:
+    return [hashlib.sha256(line + b"\n").hexdigest() for line in read_log(log_path).split(b"\n")[:-1]]
+
+
+def _head_problems(log_path: Path, claim: PackageClaim, digests: list[str]) -> list[Problem]:
+    if claim.head_sequence == 0:
+        return [] if claim.head_sha256 == GENESIS else [Problem(
+            "E012", f"{claim.package}/{BAG_INFO_TXT}", "", f"{HEAD_SHA256} must be {GENESIS} "
+            f"when {HEAD_SEQUENCE} is 0")]
+    if len(digests) < claim.head_sequence:
+        return [Problem("E012", str(log_path), "", (
+            f"the log has {len(digests)} line(s), but it had {claim.head_sequence} when "
+            f"{claim.package} was written: lines were removed, or the log was replaced; restore it "
+            "from a copy"))]
+    if digests[claim.head_sequence - 1] != claim.head_sha256:
+        return [Problem("E012", str(log_path), f"line {claim.head_sequence}", (
+            f"differs from the line {claim.package} recorded as the log's head when it was written: "
+            "the log was rewritten; restore it from a copy"))]
+    return []
