@@ -18,6 +18,7 @@ from .. import SOFTWARE_AGENT
 from ..body import decode_body
 from ..bodyhtml import layout_body
 from ..errors import ProblemsFound
+from ..i18n import catalogues_digest
 from ..records import Problem, RenderedStatement, Statement, StageReport
 from ..statementfiles import ChangedSinceValidation
 from .document import document_html, template_environment, visible_text
@@ -84,7 +85,8 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet) -> str:
 
     return hashlib.sha256("\n".join((
         SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", _text_stack(), font_set.fingerprint,
-        _templates_digest(config.templates_dir), config.variant, str(config.uncompressed),
+        _templates_digest(config.templates_dir), f"catalogues {catalogues_digest()}",
+        config.variant, str(config.uncompressed),
     )).encode()).hexdigest()
 
 
