@@ -24,7 +24,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Callable
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -48,7 +48,7 @@ def catalogue_language(tag: str) -> str:
     available = set(catalogue_languages())
     try:
         locale = Locale.parse(tag, sep="-")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return FALLBACK
     script = locale.script
     if script is None:  # zh → zh_Hans_CN: the likely script, as CLDR gives it
