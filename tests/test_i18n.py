@@ -115,3 +115,25 @@ def test_a_fuzzy_translation_is_not_used(tmp_path, monkeypatch):
         assert translations("nl").gettext("Issued by") == "Uitgegeven door"  # control: the rest still used
     finally:
         translations.cache_clear()
+
+
+def test_colophon_catalogue_joins_the_page_messages(tmp_path, monkeypatch):
+    """A colophon.po beside statement.po is read too; without one the page is unchanged."""
+    from pipeline.i18n import page_translations
+
+    copy = tmp_path / "locale"
+    shutil.copytree(LOCALE_DIR, copy)
+    (copy / "fr" / "LC_MESSAGES" / "colophon.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Archival rendition of %(identifier)s"\nmsgstr "Version d\'archivage de %(identifier)s"\n',
+        encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", copy)
+    page_translations.cache_clear()
+    try:
+        french, dutch = page_translations("fr"), page_translations("nl")
+        assert french.gettext("Archival rendition of %(identifier)s") == "Version d'archivage de %(identifier)s"
+        assert french.gettext("Issued by") == "Émis par"
+        assert dutch.gettext("Archival rendition of %(identifier)s") == "Archival rendition of %(identifier)s"
+        assert dutch.gettext("Issued by") == "Uitgegeven door"
+    finally:
+        page_translations.cache_clear()

@@ -77,6 +77,20 @@ def translations(language: str, domain: str = "statement") -> Translations | Nul
     return _read_catalogue(path) if path.is_file() else NullTranslations()
 
 
+@functools.lru_cache(maxsize=None)
+def page_translations(language: str) -> Translations | NullTranslations:
+    """Every domain's messages for one language, for the templates' ``_()``:
+    the statement's own, then the colophon's (a template included by the
+    page wraps its strings in ``_()`` like the page does)."""
+    merged: Translations | None = None
+    for domain in DOMAINS:
+        path = LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+        if path.is_file():
+            catalogue = _read_catalogue(path)  # a fresh copy: merge() changes the catalogue it is called on
+            merged = catalogue if merged is None else merged.merge(catalogue)
+    return merged if merged is not None else NullTranslations()
+
+
 def catalogues_digest() -> str:
     """SHA-256 over every catalogue's path and bytes: part of the render key."""
     digest = hashlib.sha256()

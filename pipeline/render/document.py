@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from ..bodyhtml import BodyLayout
 from ..i18n import (
-    access_label, catalogue_language, describe_date, document_type_label, page_label_parts, translations,
+    access_label, catalogue_language, describe_date, document_type_label, page_label_parts, page_translations,
 )
 from ..langtag import is_right_to_left
 from ..statements.edtf import IssueDate, parse_issue_date
@@ -88,7 +88,7 @@ def document_html(
 ) -> str:
     lang = primary_language(metadata)
     language = catalogue_language(lang)
-    messages = translations(language)
+    messages = page_translations(language)
     environment.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
     record = {"speaker": None, "subjects": (), "alternative_titles": (), **metadata}
     record["source"] = {"url": None, "note": None, **metadata.get("source", {})}
