@@ -8,8 +8,10 @@ furniture it drops), and the PDF's text must hold the translated labels.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -134,3 +136,28 @@ def test_alternative_title_carries_its_language_in_the_html(project_dir):
     assert '<dd dir="ltr"><span class="alternative-title"' in html
     assert "(رسمي)" in html
     assert '<dd class="identifier" dir="ltr">html-alt</dd>' in html
+
+
+@pytest.mark.slow
+def test_new_fields_and_translated_pages_pass_pdfbox_preflight(tmp_path, project_dir, fonts_dir):
+    """Independent validator: 1b renders with alternative titles (dc:title in several xml:lang),
+    dates that give dc:date a year or nothing, and labels in Arabic, Chinese and Hebrew."""
+    from test_pdfbox_preflight import CLASSPATH, preflight
+
+    if shutil.which("java") is None or not all(Path(jar).is_file() for jar in CLASSPATH.split(":")):
+        pytest.fail("PDFBox Preflight is needed: sudo apt-get install default-jre-headless libpdfbox2-java "
+                    "libactivation-java libjaxb-api-java")
+    cases = {
+        "pf-ar": dict(languages=["ar"], title="بيان", date_issued="2019-06/2019-08",
+                      alternative_titles=[{"title": "Statement", "language": "en", "official": False},
+                                          {"title": "聲明", "language": "zh-Hant"}]),
+        "pf-zh": dict(languages=["zh-Hant"], title="聲明", date_issued="undated", date_estimated="2019"),
+        "pf-he": dict(languages=["he"], title="הודעה", date_issued="2019~", document_type="social media post"),
+    }
+    statements = [write_statement(tmp_path / "in", name, "Body text.\n", **fields) for name, fields in cases.items()]
+    rendered, report = render_statements(statements, tmp_path / "out", RenderConfig(
+        project_dir / "templates", fonts_dir, tmp_path / "build", variant="1b"), workers=1)
+    assert report.ok, report.problems
+    for item in rendered:
+        result = preflight(item.pdf_path)
+        assert "is a valid PDF/A-1b file" in result.stdout, (item.pdf_path.name, (result.stdout + result.stderr)[-800:])
