@@ -22,6 +22,7 @@ LAYERS = {
     "bagit": {"core"},
     "archive": {"core", "bagit"},
     "events": {"core", "bagit", "archive"},
+    "i18n": {"core", "statements"},
 }
 #: Stages: each may import core and the layers, and no other stage.
 STAGES = {"validate", "render", "check", "package", "verify", "submit", "export"}

@@ -250,7 +250,8 @@ def test_long_values_are_truncated(folder):
     write(folder, document_type="x" * 5000, **{"y" * 5000: 1})
     _, report = check(folder)
     assert {p.code for p in report.problems} == {"V002", "V003"}
-    assert all(len(p.message) < 300 for p in report.problems)
+    # 5,000 characters shown as 60; the rest is the list of 16 allowed document types.
+    assert all(len(p.message) < 400 for p in report.problems)
 
 
 def test_duplicate_identifier_names_both_files(folder):

@@ -20,8 +20,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from pipeline.core.errors import EnvironmentProblem
-
-_PAGE_NUMBER = re.compile(r"^Page \d+ of \d+$")
+from pipeline.i18n import page_label_words
 
 
 
@@ -62,9 +61,17 @@ def _drop_furniture(page_text: str, furniture: set[str]) -> str:
         # pypdf may join the header's left and right parts into one line.
         for piece in sorted(furniture, key=len, reverse=True):
             stripped = stripped.replace(piece, "")
-        if not stripped or _PAGE_NUMBER.match(lines[i].strip()):
+        if not stripped or _is_page_label(lines[i]):
             keep[i] = False
     return "\n".join(line for line, k in zip(lines, keep) if k)
+
+
+def _is_page_label(line: str) -> bool:
+    """"Page 3 of 12" in any catalogue's language, its words in any order
+    (an extractor may give a right-to-left footer in visual order)."""
+    words = _words(line)
+    numbers = [w for w in words if w.isdigit()]
+    return len(numbers) == 2 and tuple(sorted(w for w in words if not w.isdigit())) in page_label_words()
 
 
 def pdftotext_pages(pdf_path: Path) -> list[str]:

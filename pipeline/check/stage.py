@@ -25,6 +25,8 @@ from pipeline.statements.langtag import is_right_to_left
 from pipeline.check.pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 from pipeline.statements.files import ChangedSinceValidation, read_unchanged
+from pipeline.i18n import catalogue_language, document_type_label
+from pipeline.statements.edtf import parse_issue_date
 
 #: Short variant name → (PDF/A part, conformance); the same names as render's.
 VARIANT_IDS = {"1b": (1, "B"), "2b": (2, "B"), "2u": (2, "U"), "3b": (3, "B"), "3u": (3, "U")}
@@ -75,9 +77,9 @@ class _Checker:
             return [li.text or "" for li in xmp.findall(f".//dc:{name}//rdf:li", _NS)]
 
         expected = {
-            "title": [record["title"]],
+            "title": [record["title"]] + [a["title"] for a in record.get("alternative_titles", ())],
             "creator": [record["issuer"]],
-            "date": [record["date_issued"]],
+            "date": [d for d in [parse_issue_date(record["date_issued"]).known] if d],
             "language": list(record["languages"]),
             "subject": list(record.get("subjects", [])),
             "rights": [record["rights"]["statement"]],
@@ -165,7 +167,8 @@ class _Checker:
             return
         layout = layout_body(decode_body(body), statement.media_type)
         blocks = text_blocks(layout)
-        furniture = {comparable(record["identifier"]), comparable(record["document_type"])}
+        label = document_type_label(record["document_type"], catalogue_language(record["languages"][0]))
+        furniture = {comparable(record["identifier"]), comparable(record["document_type"]), comparable(label)}
         for extractor, pages in (
             ("pdftotext", pdftotext_pages(self.item.pdf_path)),
             ("pypdf", pypdf_pages(reader)),

@@ -33,6 +33,8 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V019": ("warning", "symbolic link to a folder (not descended)"),
     "V020": ("error", "metadata text contains control characters or unpaired surrogates"),
     "V021": ("error", "statement file cannot be read or is not a regular file"),
+    "V022": ("error", "estimated date given for a statement that has a date"),
+    "V023": ("error", "two titles in one language"),
     "V026": ("error", "withdrawals.json is malformed"),
     "V027": ("error", "a withdrawn statement is still in statements/"),
     "V028": ("warning", "file in statements/ that is not part of any statement (ignored)"),

@@ -17,6 +17,7 @@ from pipeline import SOFTWARE_AGENT
 from pipeline.statements.body import decode_body
 from pipeline.statements.markup import layout_body
 from pipeline.core.records import Problem, Statement
+from pipeline.i18n import catalogues_digest
 from pipeline.render.document import document_html, template_environment, visible_text
 from pipeline.render.fonts import FontSet, confined_fontconfig, ensure_confined
 from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
@@ -74,7 +75,8 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) ->
     # The variant is not here: it is part of each PDF's RenderKey.
     return hashlib.sha256("\n".join((
         SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", _text_stack(), font_set.fingerprint,
-        _templates_digest(config.templates_dir), str(config.uncompressed),
+        _templates_digest(config.templates_dir), f"catalogues {catalogues_digest()}",
+        str(config.uncompressed),
     )).encode()).hexdigest()
 
 

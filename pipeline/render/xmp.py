@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from xml.sax.saxutils import escape
 
+from pipeline.statements.edtf import parse_issue_date
+
 NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "xmp": "http://ns.adobe.com/xap/1.0/",
@@ -38,6 +40,7 @@ class DocumentFacts:
     producer: str
     creator_tool: str
     timestamp: dt.datetime  # the PDF's creation date: from the record, not the clock
+    alternative_titles: tuple[tuple[str, str], ...] = ()  # (language tag, title)
 
     @classmethod
     def from_record(cls, metadata: Mapping[str, Any], *, producer: str, creator_tool: str) -> "DocumentFacts":
@@ -53,6 +56,7 @@ class DocumentFacts:
             producer=producer,
             creator_tool=creator_tool,
             timestamp=issued_instant(metadata["date_issued"]),
+            alternative_titles=tuple((a["language"], a["title"]) for a in metadata.get("alternative_titles", ())),
         )
 
 
@@ -62,8 +66,17 @@ def issued_instant(date_issued: str) -> dt.datetime:
     A PDF creation date needs a full date; the record's own precision is
     kept in ``dc:date``.
     """
-    parts = [int(p) for p in date_issued.split("-")] + [1, 1]
-    return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
+    # EDTF: the earliest day the record allows, else the latest; an undated
+    # record has neither (placeholder until the rendition date is recorded).
+    issued = parse_issue_date(date_issued)
+    day = issued.lower or issued.upper or dt.date(1970, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def _known_date(date_issued: str) -> list[str]:
+    """``dc:date`` with only what the record's EDTF date certainly says (none if undated)."""
+    known = parse_issue_date(date_issued).known
+    return [_array("dc:date", "Seq", (known,))] if known else []
 
 
 def xmp_date(moment: dt.datetime) -> str:
@@ -81,6 +94,15 @@ def _text(value: str) -> str:
 def _alt(name: str, value: str) -> str:
     return (f"<{name}><rdf:Alt><rdf:li xml:lang=\"x-default\">{_text(value)}</rdf:li>"
             f"</rdf:Alt></{name}>")
+
+
+def title_alternatives(facts: DocumentFacts) -> str:
+    """``dc:title`` as a language alternative: the record's title as
+    x-default, then each alternative title in its own ``xml:lang``
+    (validation allows one title per language, none in the first language)."""
+    entries = [("x-default", facts.title), *facts.alternative_titles]
+    items = "".join(f'<rdf:li xml:lang="{_text(lang)}">{_text(title)}</rdf:li>' for lang, title in entries)
+    return f"<dc:title><rdf:Alt>{items}</rdf:Alt></dc:title>"
 
 
 def _array(name: str, kind: str, values: tuple[str, ...]) -> str:
@@ -103,9 +125,9 @@ def _description(prefix: str, properties: list[str]) -> str:
 def xmp_packet(facts: DocumentFacts, *, part: int, conformance: str) -> bytes:
     """The complete XMP packet (UTF-8, with the xpacket wrapper)."""
     dc = [
-        _alt("dc:title", facts.title),
+        title_alternatives(facts),
         _array("dc:creator", "Seq", (facts.creator,)),
-        _array("dc:date", "Seq", (facts.date_issued,)),
+        *_known_date(facts.date_issued),
         _array("dc:language", "Bag", facts.languages),
     ]
     if facts.subjects:

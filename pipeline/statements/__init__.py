@@ -1,3 +1,3 @@
 """The input side: finding statement files without trusting them, strict JSON,
-decoding bodies, turning them into safe markup, and language tags. Shared by
-validate, render and check; never writes anything."""
+decoding bodies, turning them into safe markup, language tags, and reading a
+record's dates (EDTF). Shared by validate, render and check; never writes anything."""

@@ -10,7 +10,6 @@ read by :mod:`pipeline.statements.files` (no links followed, sizes bounded).
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import hashlib
 import json
@@ -31,6 +30,7 @@ from pipeline.statements.strictjson import pointer as _pointer
 from pipeline.statements.strictjson import short as _short
 from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
+from pipeline.statements.edtf import UNDATED, DateProblem, parse_issue_date
 from pipeline.statements.files import (
     Unreadable,
     link_description,
@@ -50,10 +50,12 @@ _WINDOWS_RESERVED = frozenset(
 )
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_EDTF_CHARACTERS = re.compile(r"[0-9X./?~%-]+")
 _JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "number",
                str: "string", list: "array", dict: "object"}
 _PATTERN_HINTS = {
-    "date_issued": "a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+    "date_issued": "a date in EDTF (2019, 2019-06, 2019-06-06, 2019~, 2019-06/2019-08, ../2020) or `undated`",
+    "date_estimated": "a date in EDTF (2019, 2019-06, 2019~, 2019-06/2019-08)",
     "retrieved": "a date of the form YYYY-MM-DD",
     "target": "an identifier or a web address, without spaces",
 }
@@ -125,10 +127,17 @@ def validate_statements(
     statements = [s for s, identifier, _ in checked if s is not None and identifier not in shared]
     items = tuple(
         {"identifier": s.identifier, "metadata": display(s.metadata_path), "body": display(s.body_path),
-         "media_type": s.media_type, "metadata_sha256": s.metadata_sha256, "body_sha256": s.body_sha256}
+         "media_type": s.media_type, "metadata_sha256": s.metadata_sha256, "body_sha256": s.body_sha256,
+         "schema": validator.schema["$id"]}
         for s in statements
     )
     return statements, StageReport(STAGE, tuple(problems), items)
+
+
+def schema_version(schema_path: Path) -> str:
+    """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.1.0``):
+    which schema, and which version of it, validated the records."""
+    return _load_validator(Path(schema_path)).schema["$id"]
 
 
 def _load_validator(schema_path: Path) -> Draft202012Validator:
@@ -137,6 +146,8 @@ def _load_validator(schema_path: Path) -> Draft202012Validator:
         Draft202012Validator.check_schema(schema)
     except (OSError, ValueError, SchemaError) as exc:
         raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
+    if not isinstance(schema.get("$id"), str) or not schema["$id"].rsplit(":", 1)[-1][:1].isdigit():
+        raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.1.0)")
     checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
     checker.checks("uri")(_is_uri)
     return Draft202012Validator(schema, format_checker=checker)
@@ -266,13 +277,55 @@ def _content_problems(metadata: Any, file: str) -> list[Problem]:
     identifier = metadata.get("identifier")
     if isinstance(identifier, str) and (why := _identifier_problem(identifier)):
         problems.append(Problem("V012", file, "/identifier", f"`{_short(identifier)}` {why}"))
-    date = metadata.get("date_issued")
-    if isinstance(date, str) and (match := _DATE.fullmatch(date)) and not _date_exists(*match.groups()):
-        problems.append(Problem("V005", file, "/date_issued", f"`{date}` is not a date that exists in the calendar"))
+    problems += _date_problems(metadata, file)
     languages = metadata.get("languages")
     for index, tag in enumerate(languages if isinstance(languages, list) else []):
         if isinstance(tag, str) and tag and (why := language_tag_problem(tag)):
             problems.append(Problem("V006", file, f"/languages/{index}", why))
+    problems += _alternative_title_problems(metadata, languages, file)
+    return problems
+
+
+def _date_problems(metadata: dict, file: str) -> list[Problem]:
+    """EDTF dates that name no real day (V005) or that the grammar refuses (V002);
+    an estimate on a dated statement (V022). Values with characters no EDTF
+    date has are reported by the schema's pattern."""
+    issued, estimate = metadata.get("date_issued"), metadata.get("date_estimated")
+    problems = []
+    for name, value in (("date_issued", issued), ("date_estimated", estimate)):
+        if not isinstance(value, str) or not _EDTF_CHARACTERS.fullmatch(value):
+            continue
+        try:
+            parse_issue_date(value)
+        except DateProblem as exc:
+            problems.append(Problem("V005" if exc.impossible else "V002", file, f"/{name}", str(exc)))
+    if isinstance(estimate, str) and isinstance(issued, str) and issued != UNDATED:
+        problems.append(Problem("V022", file, "/date_estimated",
+                                f"an estimate is only for an undated statement, but date_issued is `{_short(issued)}`: "
+                                "write the date in date_issued (e.g. `2019~` for about 2019) and remove date_estimated"))
+    return problems
+
+
+def _alternative_title_problems(metadata: dict, languages: Any, file: str) -> list[Problem]:
+    """Each alternative title's tag well-formed (V006) and its language not
+    already titled (V023): PDF metadata holds one title per language."""
+    titles = metadata.get("alternative_titles")
+    first = languages[0] if isinstance(languages, list) and languages and isinstance(languages[0], str) else None
+    seen: dict[str, str] = {first.lower(): "/title"} if first else {}
+    problems = []
+    for index, entry in enumerate(titles if isinstance(titles, list) else []):
+        tag = entry.get("language") if isinstance(entry, dict) else None
+        if not isinstance(tag, str) or not tag:
+            continue
+        where = f"/alternative_titles/{index}/language"
+        if why := language_tag_problem(tag):
+            problems.append(Problem("V006", file, where, why))
+        elif tag.lower() in seen:
+            problems.append(Problem("V023", file, where, (
+                f"`{tag}` already has a title ({seen[tag.lower()]}); a PDF's metadata holds one title per "
+                "language: keep one, and put the other in description")))
+        else:
+            seen[tag.lower()] = f"/alternative_titles/{index}"
     return problems
 
 
@@ -287,16 +340,6 @@ def _identifier_problem(identifier: str) -> str | None:
     if identifier.split(".")[0] in _WINDOWS_RESERVED:
         return "is a reserved file name on Windows (con, prn, aux, nul, com1-9, lpt1-9)"
     return None
-
-
-def _date_exists(year: str, month: str | None, day: str | None) -> bool:
-    if int(year) < 1:  # there is no year 0 in the Gregorian calendar (1 BC is followed by AD 1)
-        return False
-    if month is None:
-        return True
-    if not 1 <= int(month) <= 12:
-        return False
-    return day is None or 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]
 
 
 def _body_problems(data: bytes, file: str) -> list[Problem]:
