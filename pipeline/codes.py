@@ -34,7 +34,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V020": ("error", "metadata text contains control characters or unpaired surrogates"),
     "V021": ("error", "statement file cannot be read or is not a regular file"),
     # --- render ---------------------------------------------------------
-    "R001": ("error", "character not covered by any bundled font"),
+    "R001": ("error", "character not covered by any pinned font (pin one: statement-archive fonts add)"),
     "R002": ("error", "renderer tried to fetch a resource"),
     "R003": ("error", "WeasyPrint reported a problem"),
     "R005": ("error", "statement file changed since validation"),

@@ -21,7 +21,7 @@ from ..errors import ProblemsFound
 from ..records import Problem, RenderedStatement, Statement, StageReport
 from ..statementfiles import ChangedSinceValidation
 from .document import document_html, template_environment, visible_text
-from .fonts import FontSet, confined_fontconfig, ensure_confined
+from .fonts import ADD_A_FONT, FontSet, confined_fontconfig, ensure_confined
 from .pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
 from .sandbox import SandboxedFetcher
 from .store import RenderKey, load_rendered, store_pdf
@@ -114,8 +114,8 @@ class Renderer:
         if missing:
             raise RenderRefused([
                 Problem("R001", where, "", (
-                    f"character U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')}) is in no bundled font; "
-                    "a PDF/A may not show a missing glyph: replace the character or add a font"
+                    f"character U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')}) is in no pinned font, "
+                    f"and a PDF/A may not show a missing glyph; {ADD_A_FONT}"
                 )) for c in missing
             ])
         facts = DocumentFacts.from_record(
@@ -139,7 +139,8 @@ class Renderer:
             for url in fetcher.refused
         ]
         problems += [
-            Problem("R001" if ".notdef" in m else "R003", where, "", f"WeasyPrint: {m[:300]}")
+            Problem("R001", where, "", f"WeasyPrint: {m[:300]}; {ADD_A_FONT}") if ".notdef" in m
+            else Problem("R003", where, "", f"WeasyPrint: {m[:300]}")
             for m in messages
         ]
         if problems:
