@@ -16,6 +16,7 @@ from typing import Sequence, TextIO
 
 from .. import SOFTWARE_AGENT, __version__
 from ..errors import ArchiveError, EnvironmentProblem, PipelineError
+from .fonts_commands import add_fonts_commands
 from .archive_commands import (
     add_serialize_commands, add_verify_arguments, cmd_events, cmd_export_premis, cmd_verify,
 )
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ..submit.command import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
+    add_fonts_commands(commands, common)  # fonts, fonts --coverage, fonts add
     return parser
 
 

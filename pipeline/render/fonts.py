@@ -100,10 +100,20 @@ def verify_fonts(fonts_dir: Path) -> tuple[PinnedFont, ...]:
     return pinned
 
 
+#: Default-ignorable combining marks that select a form of the character
+#: before them (variation selectors, Mongolian free variation selectors,
+#: the combining grapheme joiner): the shaper consumes them, never draws them.
+_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F), (0x034F, 0x034F))
+
+
 def needs_no_glyph(char: str) -> bool:
     # Whitespace and format characters (soft hyphen, bidi marks, joiners,
-    # BOM) are handled by the shaper without a glyph, so need no coverage.
-    return char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")
+    # BOM, emoji tags) are handled by the shaper without a glyph, so need
+    # no coverage; so are the variation selectors (emoji VS16, CJK IVS).
+    if char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
+        return True
+    code = ord(char)
+    return any(first <= code <= last for first, last in _SELECTORS)
 
 
 class FontSet:
