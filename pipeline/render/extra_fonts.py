@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from io import BytesIO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,15 +54,15 @@ def _face_code_points(face: TTFont, path: Path) -> set[int]:
     return set(face.getBestCmap() or {})
 
 
-def _code_points(path: Path) -> frozenset[int]:
+def _code_points(path: Path, data: bytes) -> frozenset[int]:
     covered: set[int] = set()
-    try:
-        if path.suffix.lower() in (".ttc", ".otc"):
-            with TTCollection(str(path), lazy=True) as collection:
+    try:  # from the bytes read once: what is checked is what is pinned
+        if data[:4] == b"ttcf":
+            with TTCollection(BytesIO(data), lazy=True) as collection:
                 for face in collection.fonts:
                     covered |= _face_code_points(face, path)
         else:
-            with TTFont(str(path), lazy=True) as face:
+            with TTFont(BytesIO(data), lazy=True) as face:
                 covered |= _face_code_points(face, path)
     except (TTLibError, OSError, ValueError, AssertionError, KeyError) as exc:
         raise InputError(f"{path}: not a font file fontTools can read ({exc})") from None
@@ -95,7 +96,7 @@ def add_font(fonts_dir: Path, source: Path, licence: str, already_covered: froze
         raise InputError(f"{source}: no such font file")
     data = source.read_bytes()
     digest = _sha256(data)
-    code_points = _code_points(source)
+    code_points = _code_points(source, data)
     pinned = read_lock(fonts_dir)
     for font in pinned:
         if font.sha256 == digest:
