@@ -2,7 +2,8 @@
 
 Output must not depend on the host's fonts, so WeasyPrint is given a
 fontconfig configuration whose only font directory is the project's
-``fonts/``. Each file there must match the SHA-256 in ``fonts/fonts.lock``.
+``fonts/``. Each file there must match the SHA-256 in ``fonts/fonts.lock``
+(or, for a font the archive pinned itself, ``fonts/extra.lock``).
 Because a glyph that no font covers is drawn as ``.notdef`` (invalid in
 PDF/A), text is checked against the union of the fonts' character maps
 before rendering, so the error can name the statement and the code point.
