@@ -37,8 +37,9 @@ $(STAMP): pyproject.toml | system
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-$(FONTS_STAMP): fonts/fonts.lock
-	$(PYTHON) tools/install_fonts.py
+# The venv's Python, for pip: some pinned fonts come from PyPI wheels.
+$(FONTS_STAMP): fonts/fonts.lock $(wildcard fonts/extra.lock) | $(STAMP)
+	$(PY) tools/install_fonts.py
 	@touch $@
 
 fonts: $(FONTS_STAMP)
@@ -74,4 +75,4 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info
-	find fonts -type f ! -name fonts.lock -delete
+	find fonts -path fonts/extra -prune -o -type f ! -name fonts.lock ! -name extra.lock -exec rm -f {} +

@@ -62,7 +62,7 @@ def test_refused_statement_is_reported_from_a_worker_and_others_still_render(tmp
     from statement_factory import write_statement
 
     good = write_statement(tmp_path / "in", "good", "Plain text.\n")
-    bad = write_statement(tmp_path / "in", "bad", "An emoji \N{GRINNING FACE} no font has.\n")
+    bad = write_statement(tmp_path / "in", "bad", "A hieroglyph \N{EGYPTIAN HIEROGLYPH A001} no font has.\n")
     config = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work")
     rendered, report = render_statements([bad, good], tmp_path / "out", config, workers=2)
     assert [p.code for p in report.problems] == ["R001"]

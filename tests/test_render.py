@@ -93,11 +93,13 @@ def test_weasyprint_alone_lists_attachments_twice(tmp_path):
 
 
 def test_uncovered_character_is_an_error_naming_statement_and_code_point(tmp_path, project_dir, fonts_dir):
-    statement = write_statement(tmp_path / "in", "emoji", "A smile \U0001F600 here.\n")
+    # Egyptian hieroglyphs: a historic script no pinned font has (emoji are covered).
+    statement = write_statement(tmp_path / "in", "emoji", "A hieroglyph \U00013000 here.\n")
     rendered, report = render_statements([statement], tmp_path / "out", config(tmp_path, project_dir, fonts_dir))
     assert rendered == []
     assert [p.code for p in report.problems] == ["R001"]
-    assert "U+1F600" in report.problems[0].message
+    assert "U+13000" in report.problems[0].message
+    assert "statement-archive fonts add" in report.problems[0].message  # a way that leaves the body alone
     assert report.problems[0].file.endswith("emoji.txt")
     assert not (tmp_path / "out" / "emoji.pdf").exists()
 
@@ -258,9 +260,9 @@ def test_a_body_changed_or_swapped_for_a_link_after_validation_is_not_rendered(t
 def test_font_coverage_cache_gives_the_same_answer_and_survives_damage(tmp_path, fonts_dir):
     from pipeline.render.fonts import FontSet
 
-    text = "Latin Ελλάδα Україна 中文 עברית العربية \U0001F600 \u0870"
+    text = "Latin Ελλάδα Україна 中文 עברית العربية \U00013000 \u0870"
     fresh = FontSet(fonts_dir).uncovered(text)
-    assert fresh == ["\U0001F600", "\u0870"]
+    assert fresh == ["\U00013000", "\u0870"]
     cache = tmp_path / "coverage"
     assert FontSet(fonts_dir, cache).uncovered(text) == fresh
     files = sorted(cache.iterdir())

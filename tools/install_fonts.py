@@ -3,11 +3,15 @@
 
 Each font listed in fonts/fonts.lock is taken, in this order, from
   1. fonts/ itself (already installed: only the digest is checked),
-  2. the system copy of its Debian package (/usr/share/fonts/...),
-  3. the exact Debian package version, downloaded with `apt-get download`
-     (no root needed) and unpacked with `dpkg-deb -x`.
-A file whose SHA-256 differs from the lock is never used. Standard library only:
-this runs before the virtual environment exists.
+  2. for a Debian source: the system copy of its package (/usr/share/fonts/...),
+     else the exact package version, downloaded with `apt-get download`
+     (no root needed) and unpacked with `dpkg-deb -x`;
+  3. for a `pypi:NAME` source: the exact wheel, fetched with
+     `python -m pip download --no-deps` and the file read out of it.
+A file whose SHA-256 differs from the lock is never used. The fonts an archive
+pinned itself (fonts/extra.lock, `statement-archive fonts add`) cannot be
+fetched again: they are only checked. Standard library only (pip is used as a
+program, for the PyPI sources).
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FONTS = ROOT / "fonts"
 LOCK = FONTS / "fonts.lock"
+EXTRA_LOCK = FONTS / "extra.lock"
 
 
 def sha256(path: Path) -> str:
@@ -32,11 +38,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_lock() -> list[tuple[str, str, str, str, str]]:
+def read_lock(lock: Path = LOCK) -> list[tuple[str, str, str, str, str]]:
+    """(file, sha256, source, version, path-in-source); the licence column is the renderer's."""
     rows = []
-    for line in LOCK.read_text(encoding="utf-8").splitlines():
+    for line in lock.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            rows.append(tuple(line.split("\t")))
+            name, digest, source, version, inside, _licence = line.split("\t")
+            rows.append((name, digest, source, version, inside))
     return rows
 
 
@@ -69,28 +77,64 @@ def from_debian_archive(package: str, version: str, inside: str, name: str, expe
         return copy_verified(Path(tmp) / "root" / inside.lstrip("/"), name, expected)
 
 
+def from_pypi_wheel(project: str, version: str, inside: str, name: str, expected: str) -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+             "--dest", tmp, f"{project}=={version}"],
+            capture_output=True, text=True,
+        )
+        wheels = sorted(Path(tmp).glob("*.whl"))
+        if done.returncode != 0 or not wheels:
+            print(f"  pip download {project}=={version} failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
+            return False
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            try:
+                data = wheel.read(inside)
+            except KeyError:
+                return False
+        extracted = Path(tmp) / "font"
+        extracted.write_bytes(data)
+        return copy_verified(extracted, name, expected)
+
+
+def install(name: str, expected: str, source: str, version: str, inside: str) -> bool:
+    if source.startswith("pypi:"):
+        return from_pypi_wheel(source.removeprefix("pypi:"), version, inside, name, expected)
+    return copy_verified(Path(inside), name, expected) or from_debian_archive(source, version, inside, name, expected)
+
+
 def main() -> int:
     missing = []
-    for name, expected, package, version, inside in read_lock():
+    for name, expected, source, version, inside in read_lock():
         target = FONTS / name
         if target.is_file() and sha256(target) == expected:
             continue
         if target.exists():
             print(f"  {target.relative_to(ROOT)}: SHA-256 differs from fonts.lock; replacing it", file=sys.stderr)
-        if copy_verified(Path(inside), name, expected) or from_debian_archive(
-            package, version, inside, name, expected
-        ):
-            print(f"  installed fonts/{name} ({package} {version}, sha256 verified)")
+        if install(name, expected, source, version, inside):
+            print(f"  installed fonts/{name} ({source} {version}, sha256 verified)")
             continue
-        missing.append((name, package, version))
+        missing.append((name, source, version))
+    extra_wrong = []
+    if EXTRA_LOCK.is_file():
+        for name, expected, *_ in read_lock(EXTRA_LOCK):
+            target = FONTS / name
+            if not target.is_file() or sha256(target) != expected:
+                extra_wrong.append(name)
     if missing:
         print("Pinned fonts could not be installed:", file=sys.stderr)
-        for name, package, version in missing:
-            print(f"  fonts/{name}: needs Debian package {package} version {version}", file=sys.stderr)
-        packages = " ".join(sorted({f"{p}={v}" for _, p, v in missing}))
-        print(f"Install them with:  sudo apt-get update && sudo apt-get install {packages}", file=sys.stderr)
-        return 1
-    return 0
+        for name, source, version in missing:
+            what = f"PyPI project {source[5:]}" if source.startswith("pypi:") else f"Debian package {source}"
+            print(f"  fonts/{name}: needs {what} version {version}", file=sys.stderr)
+        packages = " ".join(sorted({f"{p}={v}" for _, p, v in missing if not p.startswith("pypi:")}))
+        if packages:
+            print(f"Install them with:  sudo apt-get update && sudo apt-get install {packages}", file=sys.stderr)
+    for name in extra_wrong:
+        print(f"  fonts/{name} (fonts/extra.lock) is missing or differs from its pinned SHA-256; it cannot be "
+              "fetched: restore it from version control or pin it again with `statement-archive fonts add`",
+              file=sys.stderr)
+    return 1 if missing or extra_wrong else 0
 
 
 if __name__ == "__main__":

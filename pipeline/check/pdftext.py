@@ -44,11 +44,16 @@ def _words(text: str) -> list[str]:
 _HYPHENS = {"-", "\u2010"}
 
 
+# Variation selectors (emoji VS16 in "❤️", CJK IVS) pick a glyph and are
+# then gone: the shaper draws no glyph for them, so no extractor finds them.
+_SELECTORS = set(map(chr, range(0xFE00, 0xFE10))) | set(map(chr, range(0xE0100, 0xE01F0)))
+
+
 def comparable(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return "".join(
         c for c in text
-        if not c.isspace() and c not in _HYPHENS and unicodedata.category(c) != "Cf"
+        if not c.isspace() and c not in _HYPHENS and c not in _SELECTORS and unicodedata.category(c) != "Cf"
     )
 
 

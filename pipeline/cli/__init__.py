@@ -15,6 +15,7 @@ from typing import Sequence, TextIO
 
 from pipeline import SOFTWARE_AGENT, __version__
 from pipeline.core.errors import ArchiveError, EnvironmentProblem, PipelineError
+from pipeline.cli.fonts_commands import add_fonts_commands
 from pipeline.cli.archive_commands import (
     add_serialize_commands, add_verify_arguments, cmd_events, cmd_export_premis, cmd_verify,
 )
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli.statement_commands import add_statement_commands  # withdraw
 
     add_statement_commands(commands, common)
+    add_fonts_commands(commands, common)  # fonts, fonts --coverage, fonts add
     return parser
 
 

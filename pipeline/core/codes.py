@@ -40,7 +40,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V028": ("warning", "file in statements/ that is not part of any statement (ignored)"),
     "V029": ("error", "statement file name with an upper-case or unknown extension"),
     # --- render ---------------------------------------------------------
-    "R001": ("error", "character not covered by any bundled font"),
+    "R001": ("error", "character not covered by any pinned font (pin one: statement-archive fonts add)"),
     "R002": ("error", "renderer tried to fetch a resource"),
     "R003": ("error", "WeasyPrint reported a problem"),
     "R005": ("error", "statement file changed since validation"),

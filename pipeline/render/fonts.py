@@ -2,7 +2,8 @@
 
 Output must not depend on the host's fonts, so WeasyPrint is given a
 fontconfig configuration whose only font directory is the project's
-``fonts/``. Each file there must match the SHA-256 in ``fonts/fonts.lock``.
+``fonts/``. Each file there must match the SHA-256 in ``fonts/fonts.lock``
+(or, for a font the archive pinned itself, ``fonts/extra.lock``).
 Because a glyph that no font covers is drawn as ``.notdef`` (invalid in
 PDF/A), text is checked against the union of the fonts' character maps
 before rendering, so the error can name the statement and the code point.
@@ -28,28 +29,52 @@ from pipeline.core.files import write_atomically
 from pipeline.render.environ import temporary_environ
 
 LOCK_NAME = "fonts.lock"
+#: What R001 tells the officer: the body is never edited; a font is pinned instead.
+ADD_A_FONT = (
+    "the body stays as it is: pin a font that has the character with "
+    "`statement-archive fonts add FILE --licence OFL-1.1|Apache-2.0|public-domain` "
+    "(README, \"Adding a font\"); `statement-archive fonts --coverage` lists what the pinned fonts cover"
+)
+#: Fonts an archive pinned itself (``statement-archive fonts add``), same columns.
+EXTRA_LOCK_NAME = "extra.lock"
 
 
 @dataclass(frozen=True)
 class PinnedFont:
-    name: str
+    name: str  # path relative to fonts/
     sha256: str
-    package: str
+    package: str  # source: a Debian package, ``pypi:NAME``, or ``local`` (extra.lock)
     version: str
+    licence: str = ""  # SPDX id
+    inside: str = ""  # path in the source package (or where an extra font was copied from)
+
+
+def parse_lock(text: str, lock: Path) -> tuple[PinnedFont, ...]:
+    fonts = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            fields = line.split("\t")
+            if len(fields) != 6:
+                raise EnvironmentProblem(
+                    f"{lock}:{number}: expected 6 tab-separated fields "
+                    "(file, sha256, source, version, path-in-source, licence)"
+                )
+            name, digest, package, version, inside, licence = fields
+            fonts.append(PinnedFont(name, digest, package, version, licence, inside))
+    return tuple(fonts)
 
 
 def read_lock(fonts_dir: Path) -> tuple[PinnedFont, ...]:
+    """The project's pinned fonts, then the archive's own (``extra.lock``), in order."""
     lock = fonts_dir / LOCK_NAME
     try:
-        lines = lock.read_text(encoding="utf-8").splitlines()
+        fonts = parse_lock(lock.read_text(encoding="utf-8"), lock)
     except FileNotFoundError:
         raise EnvironmentProblem(f"{lock}: font lock file missing") from None
-    fonts = []
-    for line in lines:
-        if line.strip() and not line.startswith("#"):
-            name, digest, package, version, _ = line.split("\t")
-            fonts.append(PinnedFont(name, digest, package, version))
-    return tuple(fonts)
+    extra = fonts_dir / EXTRA_LOCK_NAME
+    if extra.is_file():
+        fonts += parse_lock(extra.read_text(encoding="utf-8"), extra)
+    return fonts
 
 
 def _sha256(path: Path) -> str:
@@ -77,10 +102,20 @@ def verify_fonts(fonts_dir: Path) -> tuple[PinnedFont, ...]:
     return pinned
 
 
-def _is_ignorable(char: str) -> bool:
+#: Default-ignorable combining marks that select a form of the character
+#: before them (variation selectors, Mongolian free variation selectors,
+#: the combining grapheme joiner): the shaper consumes them, never draws them.
+_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F), (0x034F, 0x034F))
+
+
+def needs_no_glyph(char: str) -> bool:
     # Whitespace and format characters (soft hyphen, bidi marks, joiners,
-    # BOM) are handled by the shaper without a glyph, so need no coverage.
-    return char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")
+    # BOM, emoji tags) are handled by the shaper without a glyph, so need
+    # no coverage; so are the variation selectors (emoji VS16, CJK IVS).
+    if char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp"):
+        return True
+    code = ord(char)
+    return any(first <= code <= last for first, last in _SELECTORS)
 
 
 class FontSet:
@@ -94,9 +129,12 @@ class FontSet:
             "".join(f"{f.name}:{f.sha256}\n" for f in self.pinned).encode()
         ).hexdigest()
         # Character maps, loaded one font at a time and only when a character
-        # is not in the fonts loaded so far: smallest files first, so Latin
-        # and Cyrillic text never pays for the CJK collections (~1.5 s).
-        self._by_size = sorted(self.pinned, key=lambda f: (self.fonts_dir / f.name).stat().st_size)
+        # is not in the fonts loaded so far: the base face (first in the
+        # lock: Latin, Greek, Cyrillic) first, so Latin-only text reads one
+        # map however many scripts are pinned; then smallest files first, so
+        # most scripts never pay for the CJK collections (~1.5 s).
+        base, *others = self.pinned
+        self._by_size = [base] + sorted(others, key=lambda f: (self.fonts_dir / f.name).stat().st_size)
         self._coverage: list[frozenset[int]] = []
 
     def _cached_coverage(self, font: PinnedFont) -> frozenset[int]:
@@ -142,7 +180,7 @@ class FontSet:
 
     def uncovered(self, text: str) -> list[str]:
         """Characters of ``text`` that no pinned font has a glyph for, in order."""
-        pending = {c for c in set(text) if not _is_ignorable(c)}
+        pending = {c for c in set(text) if not needs_no_glyph(c)}
         for index, font in enumerate(self._by_size):
             if not pending:
                 break
@@ -150,6 +188,12 @@ class FontSet:
                 self._coverage.append(self._cached_coverage(font))
             pending = {c for c in pending if ord(c) not in self._coverage[index]}
         return [c for c in dict.fromkeys(text) if c in pending]
+
+    def covered_code_points(self) -> frozenset[int]:
+        """Every code point some pinned font has a glyph for (loads every map)."""
+        while len(self._coverage) < len(self._by_size):
+            self._coverage.append(self._cached_coverage(self._by_size[len(self._coverage)]))
+        return frozenset().union(*self._coverage)
 
     def fontconfig_xml(self, cache_dir: Path) -> str:
         return (

@@ -21,6 +21,7 @@ from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.render.environ import temporary_environ
+from pipeline.render.fontfix import fill_empty_to_unicode
 from pipeline.render.sandbox import ATTACHMENT_SCHEME, SandboxedFetcher
 from pipeline.render.xmp import DocumentFacts, info_dictionary, xmp_packet
 
@@ -90,6 +91,7 @@ def _finisher(facts: DocumentFacts, part: int, conformance: str):
     def finish(document, pdf: pydyf.PDF) -> None:
         if part == 1:
             _bare_cff_fonts(pdf)
+        fill_empty_to_unicode(pdf)
         if "AF" in pdf.catalog:
             unique = list(dict.fromkeys(pdf.catalog["AF"]))
             pdf.catalog["AF"] = pydyf.Array(unique)

@@ -19,7 +19,7 @@ from pipeline.statements.markup import layout_body
 from pipeline.core.records import Problem, Statement
 from pipeline.i18n import catalogues_digest
 from pipeline.render.document import document_html, template_environment, visible_text
-from pipeline.render.fonts import FontSet, confined_fontconfig, ensure_confined
+from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, ensure_confined
 from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
 from pipeline.render.sandbox import SandboxedFetcher
 from pipeline.render.xmp import DocumentFacts
@@ -106,8 +106,8 @@ class Renderer:
         if missing:
             raise RenderRefused([
                 Problem("R001", where, "", (
-                    f"character U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')}) is in no bundled font; "
-                    "a PDF/A may not show a missing glyph: replace the character or add a font"
+                    f"character U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')}) is in no pinned font, "
+                    f"and a PDF/A may not show a missing glyph; {ADD_A_FONT}"
                 )) for c in missing
             ])
         facts = DocumentFacts.from_record(
@@ -131,7 +131,8 @@ class Renderer:
             for url in fetcher.refused
         ]
         problems += [
-            Problem("R001" if ".notdef" in m else "R003", where, "", f"WeasyPrint: {m[:300]}")
+            Problem("R001", where, "", f"WeasyPrint: {m[:300]}; {ADD_A_FONT}") if ".notdef" in m
+            else Problem("R003", where, "", f"WeasyPrint: {m[:300]}")
             for m in messages
         ]
         if problems:
