@@ -197,6 +197,8 @@ def dangerous_build(tmp_path_factory, env, server, watch, archive):
     root = tmp_path_factory.mktemp("dangerous")
     folder = root / "statements"
     folder.mkdir()
+    # The archived statement stays: a statement that vanished would stop the build (P004).
+    write_statement(folder, "archived-good", "A statement archived before the attack.\n")
     for identifier, case in DANGEROUS.items():
         record = dangerous_metadata(identifier, case, env)
         (folder / f"{identifier}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
@@ -218,7 +220,7 @@ def test_dangerous_corpus_builds_and_touches_nothing_outside(dangerous_build, ar
     code, report, texts, (requests, events, tree) = dangerous_build
     problems = [p for s in report["stages"] for p in s["problems"]]
     assert code == 0, problems
-    assert report["package"]["created"] and report["package"]["statements"] == len(DANGEROUS)
+    assert report["package"]["created"] and report["package"]["statements"] == len(DANGEROUS) + 1
     assert requests == []
     assert events == []
     assert {k: v for k, v in tree.items() if k in archive[1]} == archive[1]  # the old package, byte for byte

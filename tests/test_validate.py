@@ -299,10 +299,11 @@ def test_every_error_of_every_record_in_one_run(folder):
 def test_body_without_metadata_is_a_warning_only(folder):
     write(folder)
     (folder / "orphan.html").write_bytes(b"<p>x</p>")
-    (folder / "notes.docx").write_bytes(b"ignored")
+    (folder / "notes.docx").write_bytes(b"not archived")
+    (folder / "README.md").write_text("# Statements\n")  # documented as ignored: no warning
     statements, report = check(folder)
-    assert found(report) == {("V016", "statements/orphan.html", "")}
-    assert report.ok and report.problems[0].severity == "warning" and len(statements) == 1
+    assert found(report) == {("V016", "statements/orphan.html", ""), ("V028", "statements/notes.docx", "")}
+    assert report.ok and {p.severity for p in report.problems} == {"warning"} and len(statements) == 1
 
 
 def test_empty_folder_has_no_statements(folder):

@@ -23,6 +23,7 @@ from pipeline.check.bodytext import text_blocks
 from pipeline.statements.markup import layout_body
 from pipeline.statements.langtag import is_right_to_left
 from pipeline.check.pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
+from pipeline.core.errors import EnvironmentProblem
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 from pipeline.statements.files import ChangedSinceValidation, read_unchanged
 from pipeline.i18n import catalogue_language, document_type_label
@@ -195,8 +196,10 @@ class _Checker:
             self.check_attachments(reader)
             self.check_fonts(reader)
             self.check_text(reader, record)
+        except EnvironmentProblem:
+            raise  # the machine lacks a tool: one message, exit 3, not one C001 per PDF
         except Exception as exc:  # a malformed PDF may fail anywhere in pypdf
-            self.problem("C001", f"cannot read the PDF: {type(exc).__name__}: {exc}")
+            self.problem("C001", f"cannot read the PDF ({str(exc)[:200] or 'malformed'}): render it again")
         return self.problems
 
 

@@ -21,8 +21,9 @@ from pipeline.cli.archive_commands import (
 )
 from pipeline.cli.context import (
     EXIT_ARCHIVE, EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PROJECT_DIR, Run, UsageProblem,
-    parse_date,
+    locate_project_folders, parse_date, problem_line, write_line,
 )
+from pipeline.core.records import StageReport
 from pipeline.core.clock import bagging_date, event_time
 from pipeline.cli.stage_commands import (
     cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers,
@@ -45,12 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print a machine-readable JSON report on stdout instead of text")
     common.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
-    common.add_argument("--archive", type=Path, default=Path("archive"), help="archive folder (default: archive)")
+    common.add_argument("--archive", type=Path, default=None, help="archive folder (default: archive/ of the project folder this runs in)")
     inputs = argparse.ArgumentParser(add_help=False)
-    inputs.add_argument("--statements", type=Path, default=Path("statements"), help="folder of statements (default: statements)")
+    inputs.add_argument("--statements", type=Path, default=None, help="folder of statements (default: statements/ of the project folder)")
     inputs.add_argument("--schema", type=Path, default=PROJECT_DIR / "schemas" / "statement.schema.json", help="statement JSON Schema")
     rendering = argparse.ArgumentParser(add_help=False)
-    rendering.add_argument("--build-dir", type=Path, default=Path("build"), help="working folder for rendered PDFs (default: build)")
+    rendering.add_argument("--build-dir", type=Path, default=None, help="working folder for rendered PDFs (default: build/ of the project folder)")
     rendering.add_argument("--templates", type=Path, default=PROJECT_DIR / "templates", help="templates folder")
     rendering.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")
     rendering.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT, help=f"PDF/A variant (default: {DEFAULT_VARIANT})")
@@ -111,27 +112,32 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) and EXIT_USAGE
+    locate_project_folders(args, Path.cwd())
     run = Run(args, out, err)
     code, message = EXIT_OK, None
     try:
         args.handler(run)
     except PipelineError as exc:
         code = _exit_code(exc)
-        message = f"{type(exc).__name__}: {exc}"
-        print(message, file=err)
+        # Problems a stage raised without a report: print each, as a stage would have.
+        unreported = [p for p in getattr(exc, "problems", ()) if p not in run.reported]
+        if unreported:
+            run.reports.append(StageReport(args.command, tuple(unreported)))
+            for problem in unreported:
+                run.say(problem_line(problem))
+        message = str(exc)
     except OSError as exc:
         # A full disk or a read-only folder outside the stages' own checks
         # (e.g. build/): say which file and why, not a traceback.
         code = EXIT_ARCHIVE
         where = f" {exc.filename}" if exc.filename else ""
         message = f"cannot write or read{where}: {exc.strerror or exc}"
-        print(message, file=err)
+    if message:
+        run.err = write_line(run.err, f"statement-archive {args.command}: {message}")
     if args.json:
         report = {
             "command": args.command, "ok": code == EXIT_OK, "exit_code": code, "error": message,
             "software": SOFTWARE_AGENT, "stages": [r.as_dict() for r in run.reports], **run.extra,
         }
-        json.dump(report, out, indent=2, sort_keys=True, ensure_ascii=False)
-        out.write("\n")
+        run.out = write_line(run.out, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))
     return code
-

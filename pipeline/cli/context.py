@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.core.errors import PipelineError, ProblemsFound
-from pipeline.core.records import StageReport, Withdrawal
+from pipeline.core.records import Problem, StageReport, Withdrawal
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_ARCHIVE = 0, 1, 2, 3, 4
 
@@ -36,19 +37,21 @@ class Run:
     reports: list[StageReport] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     withdrawals: tuple[Withdrawal, ...] = ()  # read by validate, acted on by package
+    reported: set[Problem] = field(default_factory=set)  # printed already
 
     def say(self, text: str) -> None:
         if not self.args.json:
-            print(text, file=self.out)
+            self.out = write_line(self.out, text)
 
     def progress(self, text: str) -> None:
         if not self.args.quiet:
-            print(text, file=self.err, flush=True)
+            self.err = write_line(self.err, text)
 
     def stage(self, report: StageReport) -> StageReport:
         self.reports.append(report)
+        self.reported.update(report.problems)
         for problem in report.problems:
-            self.say(str(problem))
+            self.say(problem_line(problem))
         errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
         self.say(f"{report.stage}: {len(report.items)} item(s), {errors} error(s), {warnings} warning(s)")
         if not report.ok:
@@ -57,6 +60,49 @@ class Run:
             raise ProblemsFound(f"{report.stage} found {errors} error(s){consequence}", report.errors)
         return report
 
+
+
+#: The folders a command uses by default, by option: found in the project folder.
+PROJECT_FOLDERS = {"statements": "statements", "archive": "archive", "build_dir": "build"}
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above *start* that is a statement-archive project
+    (it has ``schemas/statement.schema.json``), as git finds its work tree."""
+    for folder in (start, *start.parents):
+        if (folder / "schemas" / "statement.schema.json").is_file():
+            return folder
+    return None
+
+
+def locate_project_folders(args: argparse.Namespace, cwd: Path) -> None:
+    """Fill in the default folders (left None by the parser): in the project
+    folder when the command runs inside one, else in *cwd*; given relative to
+    *cwd*, so messages name paths as the user would type them."""
+    root = find_project_root(cwd) or cwd
+    for option, name in PROJECT_FOLDERS.items():
+        if getattr(args, option, "") is None:
+            setattr(args, option, Path(os.path.relpath(root / name, cwd)))
+
+
+def problem_line(problem: Problem) -> str:
+    """``CODE file pointer: message``; a warning says so after the place, so the
+    line still starts with its code and file."""
+    line = str(problem)
+    if problem.severity == "warning":
+        code, _, rest = line.partition(": ")
+        return f"{code}: warning: {rest}"
+    return line
+
+
+def write_line(stream: TextIO, text: str) -> TextIO:
+    """Print *text*; once the reader has gone (``| head``), carry on quietly, as
+    coreutils do: the work is not abandoned because nobody reads its output."""
+    try:
+        print(text, file=stream, flush=True)
+        return stream
+    except BrokenPipeError:
+        return open(os.devnull, "w", encoding="utf-8")
 
 
 class UsageProblem(PipelineError):

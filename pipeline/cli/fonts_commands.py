@@ -21,7 +21,7 @@ def add_fonts_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")
-    where.add_argument("--build-dir", type=Path, default=Path("build"),
+    where.add_argument("--build-dir", type=Path, default=None,
                        help="working folder; its font-coverage/ caches the fonts' character maps (default: build)")
     fonts = commands.add_parser(
         "fonts", parents=[common, where], help="list the pinned fonts and what they cover; pin another",

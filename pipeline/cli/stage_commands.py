@@ -48,7 +48,8 @@ def run_validate(run: Run) -> list[Statement]:
     from pipeline.validate import validate_statements, validate_withdrawals
 
     if not run.args.statements.is_dir():
-        raise UsageProblem(f"{run.args.statements}: no such folder of statements")
+        raise UsageProblem(f"{run.args.statements}: no such folder of statements; run the command inside the "
+                           "project folder (where statements/ and archive/ are), or give --statements")
     statements, report = validate_statements(run.args.statements, run.args.schema)
     run.withdrawals, withdrawn = validate_withdrawals(run.args.statements, statements)
     run.stage(StageReport(report.stage, report.problems + withdrawn.problems, report.items))

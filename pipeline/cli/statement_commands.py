@@ -19,7 +19,7 @@ def add_statement_commands(commands: argparse._SubParsersAction, common: argpars
                     "statement's files out of statements/ as well.")
     withdraw.add_argument("identifier", help="the statement's identifier")
     withdraw.add_argument("--reason", required=True, help="why it is withdrawn (kept with the archive for good)")
-    withdraw.add_argument("--statements", type=Path, default=Path("statements"),
+    withdraw.add_argument("--statements", type=Path, default=None,
                           help="folder of statements (default: statements)")
     withdraw.set_defaults(handler=cmd_withdraw)
 

@@ -42,22 +42,31 @@ class Unreadable(Exception):
 
 
 def list_folder(folder: Path) -> FolderListing:
+    """Every entry of *folder* and its sub-folders (officers file by year:
+    ``statements/2019/…``), sorted. Hidden entries are skipped; linked folders
+    are reported, never descended; real sub-folders are walked."""
     listing = FolderListing()
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        try:
-            mode = path.lstat().st_mode
-        except FileNotFoundError:  # removed while we looked
-            continue
-        if stat.S_ISDIR(mode):
-            continue  # sub-folders are not part of the statements' layout
-        if stat.S_ISLNK(mode) and path.is_dir():  # is_dir() stats the target; it opens nothing
-            listing.linked_folders.append(path)
-            continue
-        listing.candidates.append(path)
-        if stat.S_ISREG(mode):
-            listing.regular.add(path)
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        for path in sorted(current.iterdir()):
+            if path.name.startswith("."):
+                continue
+            try:
+                mode = path.lstat().st_mode
+            except FileNotFoundError:  # removed while we looked
+                continue
+            if stat.S_ISDIR(mode):
+                pending.append(path)
+                continue
+            if stat.S_ISLNK(mode) and path.is_dir():  # is_dir() stats the target; it opens nothing
+                listing.linked_folders.append(path)
+                continue
+            listing.candidates.append(path)
+            if stat.S_ISREG(mode):
+                listing.regular.add(path)
+    listing.candidates.sort()
+    listing.linked_folders.sort()
     return listing
 
 

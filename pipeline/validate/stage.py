@@ -78,27 +78,44 @@ def validate_statements(
         raise InputError(f"{statements_dir}: no such folder of statements")
     listing = list_folder(folder)
     files = listing.candidates
-    bodies: dict[str, list[Path]] = defaultdict(list)
-    for path in files:
-        if path.suffix in BODY_MEDIA_TYPES and path.stem.lower() != "readme":
-            bodies[path.stem].append(path)
-    metadata_files = [p for p in files if p.suffix == ".json" and p.name != WITHDRAWALS_NAME]
 
     def display(path: Path) -> str:
-        return f"{printable(folder.name)}/{printable(path.name)}"
+        return f"{printable(folder.name)}/{printable(path.relative_to(folder).as_posix())}"
+
+    problems: list[Problem] = []
+    bodies: dict[Path, list[Path]] = defaultdict(list)  # by path without suffix: same folder, same stem
+    metadata_files: list[Path] = []
+    others: list[Path] = []
+    for path in files:
+        kind = _kind_of(path, folder)
+        if kind == "metadata":
+            metadata_files.append(path)
+        elif kind == "body":
+            bodies[path.with_suffix("")].append(path)
+        elif kind == "wrong case":
+            problems.append(Problem("V029", display(path), "", (
+                f"the extension {printable(path.suffix)} is not lower case: rename the file to "
+                f"{printable(path.stem + path.suffix.lower())} (statement files are .json, .txt, .md, .html)")))
+        elif kind == "other":
+            others.append(path)
+    stems = {p.with_suffix("") for p in metadata_files}
+    problems += [Problem("V028", display(path), "", (
+        "not part of any statement, so it is not archived (statements are <identifier>.json "
+        "with a .txt, .md or .html body; README files are ignored)"), "warning")
+        for path in others if path.with_suffix("") not in stems]  # those are named by V008
 
     def read(path: Path, limit: int) -> bytes:
         return read_file(path, limit, folder)
 
-    problems: list[Problem] = [
+    problems += [
         Problem("V019", display(path), "", f"{link_description(path, folder)}: not descended; "
-                                           "statements must be files directly in the statements folder", "warning")
+                                           "put the statements themselves in the statements folder", "warning")
         for path in listing.linked_folders
     ]
     checked: list[tuple[Statement | None, Any, str]] = []  # (statement, identifier, file)
     for path in metadata_files:
         found, statement, identifier = _check_record(
-            path, bodies.get(path.stem, []), files, validator, display,
+            path, bodies.get(path.with_suffix(""), []), files, validator, display,
             lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes),
         )
         problems += found
@@ -114,12 +131,11 @@ def validate_statements(
                                     f"identifier `{identifier}` is also used by {used_by[0]}; identifiers must be unique"))
     shared = {i for i, used_by in users.items() if len(used_by) > 1}
 
-    stems = {p.stem for p in metadata_files}
     for stem, paths in sorted(bodies.items()):
         if stem not in stems:
             for path in paths:
                 problems.append(Problem("V016", display(path), "",
-                                        f"body file without metadata: add {printable(stem)}.json to archive it", "warning"))
+                                        f"body file without metadata: add {printable(stem.name)}.json to archive it", "warning"))
     if not metadata_files:
         problems.append(Problem("V014", folder.name, "", "no statements here: expected <identifier>.json files"))
 
@@ -138,6 +154,23 @@ def schema_version(schema_path: Path) -> str:
     """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.1.0``):
     which schema, and which version of it, validated the records."""
     return _load_validator(Path(schema_path)).schema["$id"]
+
+
+_IGNORED_STEMS = ("readme",)
+
+
+def _kind_of(path: Path, folder: Path) -> str:
+    """metadata, body, ignored (a README, the withdrawals file), wrong case, or other."""
+    suffix = path.suffix
+    if path.stem.lower() in _IGNORED_STEMS or (path.parent == folder and path.name == WITHDRAWALS_NAME):
+        return "ignored"
+    if suffix == ".json":
+        return "metadata"
+    if suffix in BODY_MEDIA_TYPES:
+        return "body"
+    if suffix.lower() == ".json" or suffix.lower() in BODY_MEDIA_TYPES:
+        return "wrong case"
+    return "other"
 
 
 def _load_validator(schema_path: Path) -> Draft202012Validator:
@@ -188,7 +221,7 @@ def _check_record(
                                     f"identifier `{_short(identifier)}` does not match the file name "
                                     f"{printable(path.name)}; rename the file or correct the identifier"))
     if not body_paths:
-        others = ", ".join(printable(p.name) for p in files if p.stem == path.stem and p != path)
+        others = ", ".join(printable(p.name) for p in files if p.with_suffix("") == path.with_suffix("") and p != path)
         stem = printable(path.stem)
         problems.append(Problem("V008", file, "", f"no body file {stem}.txt, {stem}.md or {stem}.html"
                                 + (f" (found only: {others})" if others else "")))
