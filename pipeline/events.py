@@ -53,6 +53,8 @@ EVENT_TYPE_VOCABULARY = "http://id.loc.gov/vocabulary/preservation/eventType"
 EVENT_TYPES: Mapping[str, str] = {
     "creation": "cre",
     "deletion": "del",
+    "digital signature generation": "dsg",
+    "digital signature validation": "dig",
     "fixity check": "fix",
     "information package creation": "ipc",
     "ingestion": "ing",

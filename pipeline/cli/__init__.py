@@ -23,6 +23,7 @@ from .run import (
     EXIT_ARCHIVE, EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, PROJECT_DIR, Run, UsageProblem,
     bagging_date, event_time, parse_date,
 )
+from .seal_commands import add_seal_commands
 from .stage_commands import (
     cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers, record_package_events,
 )
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ..submit.command import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
+    add_seal_commands(commands, common)  # keys, seal, reseal; build --seal; verify --require-seal
     return parser
 
 

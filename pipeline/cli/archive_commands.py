@@ -26,7 +26,10 @@ def run_verify(run: Run) -> None:
                     f"({bag.files_checked} files, {bag.bytes_checked} {checked})")
         run.stage(verification_report(results))
         return
-    result = verify_archive(args.archive, mode=mode)
+    from .seal_commands import seal_check_for
+
+    seals = seal_check_for(run)  # every seal present; --require-seal
+    result = verify_archive(args.archive, mode=mode, sidecar_check=seals)
     for package in result.packages:
         run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
                 f"({package.files_checked} files, {package.bytes_checked} {checked})")
@@ -37,6 +40,7 @@ def run_verify(run: Run) -> None:
         run.stage(report)
         return
     log_problems = record_fixity_events(run, result)
+    seals.record_events(run)
     run.stage(StageReport(report.stage, report.problems + log_problems, report.items))
 
 

@@ -66,6 +66,7 @@ def seal_packages(archive_dir: Path, packages: Sequence[str], key: SigningKey,
         proofs = build_proofs(digest, [(SIGNATURE_FILE, leaf_digest(digest, signatures[n]))
                                        for n in packages])
         tokens = _timestamps(tsa_urls, proofs, digest, timeout)
+        _within_validity(key, tokens)
         for name, proof in zip(packages, proofs):
             write_seal(archive_dir, name, signatures[name], proof, tokens)
     return tuple(SealOutcome(n, 1, p.root, tuple(tsa_urls), _times(tokens), key.subject)
@@ -122,6 +123,20 @@ def _timestamps(tsa_urls: Sequence[str], proofs: Sequence[Proof], digest: str,
     return [request_token(url, digest, root, timeout) for url in tsa_urls]
 
 
+def _within_validity(key: SigningKey, tokens: Sequence[Token]) -> None:
+    """Refuse a seal whose timestamp falls outside the signer's certificate: it would never verify."""
+    cert = key.certificate
+    for token in tokens:
+        when = token.info["gen_time"].native
+        if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+            raise StageError(f"{token.url} timestamped at {when:%Y-%m-%dT%H:%M:%SZ}, outside the "
+                             "signing certificate's validity; nothing was sealed", [Problem(
+                                 "A004", token.url, "", f"timestamp {when:%Y-%m-%dT%H:%M:%SZ} is outside "
+                                 f"the validity of {key.subject}'s certificate "
+                                 f"({cert.not_valid_before_utc:%Y-%m-%d} to "
+                                 f"{cert.not_valid_after_utc:%Y-%m-%d}); nothing was sealed")])
+
+
 def _times(tokens: Sequence[Token]) -> tuple[str, ...]:
     return tuple(t.info["gen_time"].native.strftime("%Y-%m-%dT%H:%M:%SZ") for t in tokens)
 
@@ -173,6 +188,8 @@ def _locked(archive_dir: Path) -> Iterator[None]:
             if leftovers.is_dir() and not leftovers.is_symlink():
                 shutil.rmtree(leftovers)
             yield
+            if leftovers.is_dir():
+                leftovers.rmdir()  # empty: everything was renamed into place
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else f" {archive_dir}"
         raise ArchiveError(f"cannot write{where}: {exc.strerror or exc}; nothing was sealed "
