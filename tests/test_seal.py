@@ -332,3 +332,37 @@ def test_unreachable_tsa_seals_nothing(tmp_path, pki, monkeypatch):
     code, report, _ = run_cli("seal", "--archive", str(archive), "--key", str(key_dir), "--tsa", url)
     assert code == 1 and codes(report) == {"A010"}
     assert not (archive / "seals" / names[0]).exists()
+
+
+def test_build_seal_builds_then_seals_with_one_request(tmp_path, pki, tsa, monkeypatch, fonts_dir):
+    from statement_factory import write_statement
+
+    statements = tmp_path / "statements"
+    statements.mkdir()
+    write_statement(statements, "seal-2026-001", "A statement to seal.\n")
+    key_dir = write_key_dir(tmp_path / "key", pki["signer"], PASSPHRASE.encode())
+    monkeypatch.setenv("STATEMENT_ARCHIVE_KEY_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("STATEMENT_ARCHIVE_SEAL_KEY", str(key_dir))
+    monkeypatch.setenv("STATEMENT_ARCHIVE_TSA", tsa.url)
+    argv = ["build", "--statements", str(statements), "--archive", str(tmp_path / "archive"),
+            "--build-dir", str(tmp_path / "build"), "--date", "2026-11-28", "--quiet"]
+    code, report, err = run_cli(*argv)  # control: without --seal nothing is sealed
+    assert code == 0, (report, err)
+    assert tsa.requests == [] and not (tmp_path / "archive" / "seals").exists()
+    code, report, err = run_cli(*argv, "--seal")
+    assert code == 0, (report, err)
+    assert [s["package"] for s in report["seals"]] == ["statements-2026-11-28-v0001"]
+    assert len(tsa.requests) == 1
+    trust = tmp_path / "trust.pem"
+    trust.write_bytes(pki["ca"].pem())
+    assert verify(tmp_path / "archive", trust, "--require-seal")[0] == 0
+
+
+@pytest.mark.slow
+def test_seal_bench_smoke_runs(tmp_path):
+    import sys
+
+    done = subprocess.run([sys.executable, str(PROJECT / "bench" / "seal.py"), "--smoke", "--work", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300, cwd=PROJECT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 TSA request per run (counted)" in done.stdout

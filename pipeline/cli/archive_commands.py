@@ -40,7 +40,8 @@ def run_verify(run: Run) -> None:
         run.stage(report)
         return
     log_problems = record_fixity_events(run, result)
-    seals.record_events(run)
+    if not any(p.severity == "error" for p in log_problems):  # nothing chained to a damaged log
+        seals.record_events(run)
     run.stage(StageReport(report.stage, report.problems + log_problems, report.items))
 
 

@@ -79,8 +79,16 @@ def _log(run: Run, drafts) -> None:
 
 # -- keys ---------------------------------------------------------------------------
 
+def _outside_archive(run: Run) -> None:
+    out, archive = run.args.out.resolve(), run.args.archive.resolve()
+    if out == archive or archive in out.parents:
+        raise UsageProblem(f"{run.args.out} is inside the archive folder {run.args.archive}: "
+                           "a private key never goes there; choose a folder outside it")
+
+
 def cmd_keys_init(run: Run) -> None:
     _need_pyhanko()
+    _outside_archive(run)
     from ..seal.keys import create_key, passphrase_from
 
     passphrase = None if run.args.no_passphrase else passphrase_from(confirm=True)
@@ -92,6 +100,7 @@ def cmd_keys_import(run: Run) -> None:
     _need_pyhanko()
     from ..seal.keys import import_p12, passphrase_from
 
+    _outside_archive(run)
     passphrase = None if run.args.no_passphrase else passphrase_from()
     _report_key(run, import_p12(run.args.p12, run.args.out, passphrase), passphrase is not None)
 

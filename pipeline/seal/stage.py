@@ -184,6 +184,9 @@ def _locked(archive_dir: Path) -> Iterator[None]:
     A write that fails (full disk, read-only archive) is an ArchiveError (exit 4)."""
     try:
         with archive_lock(archive_dir):
+            if (archive_dir / SEALS_DIR).is_symlink():
+                raise ArchiveError(f"{archive_dir / SEALS_DIR} is a symbolic link; seals are "
+                                   "written only inside the archive folder")
             leftovers = archive_dir / SEALS_DIR / INCOMING
             if leftovers.is_dir() and not leftovers.is_symlink():
                 shutil.rmtree(leftovers)
