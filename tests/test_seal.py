@@ -366,3 +366,17 @@ def test_seal_bench_smoke_runs(tmp_path):
                           capture_output=True, text=True, timeout=300, cwd=PROJECT)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "1 TSA request per run (counted)" in done.stdout
+
+
+def test_strays_in_seals_are_warned_and_a_partial_seal_is_an_error(sealed):
+    archive, names, trust, _ = sealed
+    (archive / "seals" / "notes.txt").write_text("hello\n")
+    (archive / "seals" / ".incoming" / names[0]).mkdir(parents=True)
+    code, report = verify(archive, trust)
+    assert code == 0  # warnings only
+    warned = {p["code"] for s in report["stages"] for p in s["problems"] if p["severity"] == "warning"}
+    assert warned == {"A011", "A012"}
+    (archive / "seals" / names[0] / "extra.txt").write_text("added later\n")
+    os.remove(archive / "seals" / names[1] / "step-0001" / "token-1.tst")
+    code, report = verify(archive, trust)
+    assert code == 1 and codes(report) == {"A002"}
