@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import shutil
 import statistics
@@ -66,6 +67,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(dir=args.work))
     command = "python bench/seal.py " + " ".join(sys.argv[1:])
     started = time.perf_counter()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     source = work / "source"
     names = make_packages(source, args.n)
     ca = make_ca()
@@ -102,6 +104,8 @@ def main() -> None:
     lines = [
         f"## Seal run of {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
         "", f"Command: `{command}` (total {total:.0f} s)", "",
+        f"- nproc: {os.cpu_count()}; load average at start: {load}, at end: "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg()),
         f"- {platform.python_implementation()} {platform.python_version()} on {platform.platform()}",
         f"- TSA: pyHanko DummyTimeStamper over HTTP on 127.0.0.1; signer key ECDSA P-256, TSA RSA 2048",
         "", "| what | time | result |", "| --- | --- | --- |",
