@@ -59,7 +59,7 @@ def make_ca(cn: str = "Test Root CA") -> Issued:
 
 
 def issue(ca: Issued, cn: str, *, not_before: dt.datetime, not_after: dt.datetime,
-          tsa: bool = False) -> Issued:
+          tsa: bool = False, crl_url: str | None = None) -> Issued:
     """A signer certificate (ECDSA) or, with *tsa*, a TSA certificate (RSA: pyHanko's
     test TSA signs only with RSA), with the critical timeStamping EKU openssl wants."""
     key = rsa.generate_private_key(65537, 2048) if tsa else ec.generate_private_key(ec.SECP256R1())
@@ -69,6 +69,9 @@ def issue(ca: Issued, cn: str, *, not_before: dt.datetime, not_after: dt.datetim
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False))  # type: ignore[attr-defined]
+    if crl_url:  # where revocation data would be: validators then look for it (never fetched here)
+        builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False)
     if tsa:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     return Issued(builder.sign(ca.key, hashes.SHA256()), key)  # type: ignore[arg-type]
@@ -93,9 +96,10 @@ class TestTSA:
 
 
 @contextmanager
-def running_tsa(tsa: Issued, ca: Issued, when: dt.datetime | None = None) -> Iterator[TestTSA]:
+def running_tsa(tsa: Issued, ca: Issued, when: dt.datetime | None = None,
+                stamper: DummyTimeStamper | None = None) -> Iterator[TestTSA]:
     """An RFC 3161 TSA over HTTP on 127.0.0.1; *when* fixes its clock."""
-    stamper = DummyTimeStamper(tsa.asn1(), tsa.asn1_key(), fixed_dt=when)
+    stamper = stamper or DummyTimeStamper(tsa.asn1(), tsa.asn1_key(), fixed_dt=when)
     requests: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -120,3 +124,25 @@ def running_tsa(tsa: Issued, ca: Issued, when: dt.datetime | None = None) -> Ite
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def revoking_stamper(tsa: Issued, ca: Issued, when: dt.datetime | None = None) -> DummyTimeStamper:
+    """A test TSA that puts a CRL from *ca* into every token, listing its own certificate
+    as revoked (a TSA that ships revocation data; here, bad news)."""
+    from asn1crypto import cms, crl as asn1_crl
+
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
+               .last_update(NOW - 2 * DAY).next_update(NOW + 30 * DAY)
+               .add_revoked_certificate(x509.RevokedCertificateBuilder()
+                                        .serial_number(tsa.cert.serial_number)
+                                        .revocation_date(NOW - 3 * DAY).build()))
+    revocations = asn1_crl.CertificateList.load(
+        builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))  # type: ignore[arg-type]
+
+    class Revoking(DummyTimeStamper):
+        def _build_signed_data(self, *args, **kwargs):
+            data = super()._build_signed_data(*args, **kwargs)
+            data["crls"] = cms.RevocationInfoChoices([cms.RevocationInfoChoice(name="crl", value=revocations)])
+            return data
+
+    return Revoking(tsa.asn1(), tsa.asn1_key(), fixed_dt=when)

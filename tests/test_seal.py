@@ -380,3 +380,45 @@ def test_strays_in_seals_are_warned_and_a_partial_seal_is_an_error(sealed):
     os.remove(archive / "seals" / names[1] / "step-0001" / "token-1.tst")
     code, report = verify(archive, trust)
     assert code == 1 and codes(report) == {"A002"}
+
+
+def test_two_tsas_one_request_each_and_every_token_checked(tmp_path, pki):
+    archive, names = make_archive(tmp_path, 2)
+    key = load_key(write_key_dir(tmp_path / "key", pki["signer"]), b"test passphrase")
+    second_tsa = issue(pki["ca"], "Second TSA", not_before=NOW - DAY, not_after=NOW + 900 * DAY, tsa=True)
+    anchors = [pki["ca"].asn1()]
+    with running_tsa(pki["tsa"], pki["ca"]) as one, running_tsa(second_tsa, pki["ca"]) as two:
+        seal_packages(archive, names, key, [one.url, two.url], NOW)
+        assert len(one.requests) == len(two.requests) == 1
+        check = verify_seal(archive, names[0], anchors, NOW)
+        assert check.ok and {t.tsa for t in check.tokens} == {"Common Name: Test TSA", "Common Name: Second TSA"}
+        # renewal with a stronger hash, as when SHA-256 ages
+        reseal_packages(archive, {n: verify_seal(archive, n, anchors, NOW) for n in names}, [two.url],
+                        digest="sha512")
+    renewed = verify_seal(archive, names[0], anchors, NOW)
+    assert renewed.ok and renewed.steps == 2, renewed.problems
+    assert b"digest sha512" in (archive / "seals" / names[0] / "step-0002" / "proof.txt").read_bytes()
+    token = archive / "seals" / names[1] / "step-0001" / "token-2.tst"
+    flip_byte(token, len(token.read_bytes()) - 10)  # in the TSA's signature value
+    assert {"A005", "A008"} <= {p.code for p in verify_seal(archive, names[1], anchors, NOW).problems}
+
+
+def test_revocation_data_in_a_token_is_used_offline(tmp_path, pki):
+    from seal_pki import revoking_stamper
+
+    archive, names = make_archive(tmp_path, 1)
+    key = load_key(write_key_dir(tmp_path / "key", pki["signer"]), b"test passphrase")
+    revoked = issue(pki["ca"], "Revoked TSA", not_before=NOW - 100 * DAY, not_after=NOW + 900 * DAY, tsa=True,
+                    crl_url="http://127.0.0.1:9/never-fetched.crl")
+    with running_tsa(revoked, pki["ca"], stamper=revoking_stamper(revoked, pki["ca"])) as tsa:
+        seal_packages(archive, names, key, [tsa.url], NOW)
+    token = archive / "seals" / names[0] / "step-0001" / "token-1.tst"
+    listed = subprocess.run(["openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", str(token)],
+                            capture_output=True, text=True).stdout
+    assert "d.crl:" in listed and "revoked:" in listed  # the CRL travels inside the seal
+    assert {p.code for p in verify_seal(archive, names[0], [pki["ca"].asn1()], NOW).problems} == {"A006"}
+    # control: the same TSA certificate, no CRL in the token: nothing says it is revoked
+    with running_tsa(revoked, pki["ca"]) as plain:
+        shutil.rmtree(archive / "seals")
+        seal_packages(archive, names, key, [plain.url], NOW)
+    assert verify_seal(archive, names[0], [pki["ca"].asn1()], NOW).ok

@@ -18,7 +18,8 @@ For a package ``P`` and its seal ``seals/P/`` (see :mod:`.layout`):
 
 pyHanko and its certificate validator do the cryptography; nothing here
 parses ASN.1 by hand. Revocation: no network is used (``allow_fetching``
-off, soft-fail), so a seal checks offline; see README.
+off, soft-fail), so a seal checks offline; CRLs and OCSP responses that a
+token or the signature carries are used.
 """
 
 from __future__ import annotations
@@ -102,8 +103,16 @@ def expected_covers(archive_dir: Path, package: str, seal: Path, step: int, dige
 
 
 def trust_context(anchors: Sequence[asn1_x509.Certificate], moment: dt.datetime,
-                  others: Sequence[asn1_x509.Certificate] = ()) -> ValidationContext:
-    return ValidationContext(trust_roots=list(anchors), other_certs=list(others), moment=moment,
+                  signed: cms.SignedData | None = None) -> ValidationContext:
+    """Offline validation at *moment*, with the CRLs and OCSP responses that *signed*
+    carries (a TSA may put them in its token): used when present, never fetched."""
+    crls, ocsps = [], []
+    for choice in (signed["crls"] if signed is not None and signed["crls"].native else []):
+        if choice.name == "crl":
+            crls.append(choice.chosen)
+        elif choice.chosen["other_rev_info_format"].native == "ocsp_response":
+            ocsps.append(choice.chosen["other_rev_info"])
+    return ValidationContext(trust_roots=list(anchors), moment=moment, crls=crls, ocsps=ocsps,
                              allow_fetching=False, revocation_mode="soft-fail")
 
 
@@ -226,7 +235,7 @@ def _check_token(rel: str, token: cms.ContentInfo, time: dt.datetime, moment: dt
     root = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]["hashed_message"].native
     try:
         status = asyncio.run(validate_tst_signed_data(
-            token["content"], trust_context(anchors, moment), lambda _algorithm: root))
+            token["content"], trust_context(anchors, moment, token["content"]), lambda _algorithm: root))
     except Exception as exc:  # pyHanko raises several kinds for a malformed token
         problem("A005", rel, f"timestamp signature cannot be checked: {exc}")
         return TokenFacts(rel, time, "", None)
@@ -236,6 +245,9 @@ def _check_token(rel: str, token: cms.ContentInfo, time: dt.datetime, moment: dt
     not_before = cert["tbs_certificate"]["validity"]["not_before"].native if cert is not None else None
     if not (status.get("intact") and status.get("valid")):
         problem("A005", rel, "the TSA's signature over the timestamp is not valid (token altered)")
+    elif "REVOKED" in _indication(status.get("trust_problem_indic")):
+        problem("A006", rel, f"the TSA certificate ({tsa}) was revoked before {_iso(moment)}, "
+                "says the revocation data in the token")
     elif status.get("trust_problem_indic") is not None or status.get("validation_path") is None:
         problem("A006", rel, f"the TSA certificate ({tsa}) does not chain to a trust anchor at "
                 f"{_iso(moment)}: {_indication(status.get('trust_problem_indic'))}"
@@ -260,7 +272,7 @@ def _check_signature(archive_dir: Path, package: str, seal: Path, anchors, first
     proven = min((t for _, _, t in first_tokens), default=None)
     try:
         status = asyncio.run(async_validate_detached_cms(
-            data, signed, signer_validation_context=trust_context(anchors, proven or now)))
+            data, signed, signer_validation_context=trust_context(anchors, proven or now, signed)))
     except Exception as exc:  # a malformed signature: pyHanko raises several kinds
         problem("A003", SIGNATURE_FILE, f"cannot be checked: {exc}")
         return ""
