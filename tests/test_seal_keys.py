@@ -136,3 +136,19 @@ def test_malformed_proofs_are_refused(broken):
         parse_proof(broken)
     good = b"statement-archive hash-tree proof 1\ndigest sha256\nleaf x\nroot " + b"0" * 64 + b"\n"
     assert parse_proof(good).root == "0" * 64
+
+
+@pytest.mark.parametrize("command", [["keys"], ["keys", "init"], ["keys", "import"], ["seal"], ["reseal"]])
+def test_every_seal_subcommand_has_help(command):
+    out = io.StringIO()
+    assert main([*command, "--help"], out, io.StringIO()) == 0
+
+
+def test_seal_usage_errors_exit_2(tmp_path):
+    assert main(["reseal"], io.StringIO(), io.StringIO()) == 2  # --before is required
+    create_key(tmp_path / "k", "Office", None, NOW)
+    seal = ["seal", "--archive", str(tmp_path), "--key", str(tmp_path / "k"), "--tsa", "http://127.0.0.1:9/"]
+    assert main([*seal, "--no-passphrase", "no-such-package-2026-01-01-v0001"], io.StringIO(), io.StringIO()) == 2
+    assert main([*seal, "--no-passphrase", "../outside"], io.StringIO(), io.StringIO()) == 2
+    code, report = run_cli(*seal, "--no-passphrase")  # control: a real archive with nothing to seal
+    assert code == 0 and report["stages"][0]["items"] == []
