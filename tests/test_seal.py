@@ -251,6 +251,9 @@ def test_each_package_proof_stands_alone(tmp_path, pki, tsa):
 def test_readme_script_checks_renewed_seals(sealed, tsa):
     archive, names, trust, _ = sealed
     code, report, err = run_cli("reseal", "--archive", str(archive), "--tsa", tsa.url, "--trust", str(trust),
+                                "--before", "2000-01-01")  # control: nothing expires that early
+    assert code == 0 and report["renewed"] == [] and len(tsa.requests) == 1
+    code, report, err = run_cli("reseal", "--archive", str(archive), "--tsa", tsa.url, "--trust", str(trust),
                                 "--before", "2100-01-01")
     assert code == 0, (report, err)
     assert report["renewed"] == names and len(tsa.requests) == 2  # seal + renewal

@@ -204,7 +204,7 @@ def cmd_reseal(run: Run) -> None:
                           tuple({"package": n} for n in checks)))
     due = {n: c for n, c in checks.items() if (c.newest_expiry() or now) < before}
     for name in sorted(set(checks) - set(due)):
-        run.say(f"{name}: newest timestamp provable until {checks[name].newest_expiry():%Y-%m-%d}; not due")
+        run.say(f"{name}: newest timestamp provable until {checks[name].newest_expiry() or now:%Y-%m-%d}; not due")
     try:
         outcomes = reseal_packages(run.args.archive, due, _tsa_urls(run.args), digest=run.args.digest)
     except StageError as exc:
