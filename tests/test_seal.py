@@ -245,3 +245,20 @@ def test_strays_in_seals_are_warned_and_a_partial_seal_is_an_error(sealed):
     os.remove(archive / "seals" / names[1] / "step-0001" / "token-1.tst")
     code, report = verify(archive, trust)
     assert code == 1 and codes(report) == {"A002"}
+
+
+def test_build_seal_with_the_tsa_down_keeps_the_package_and_says_it_is_unsealed(tmp_path, pki, monkeypatch,
+                                                                              fonts_dir):
+    from statement_factory import write_statement
+
+    write_statement(tmp_path / "statements", "seal-2026-002", "Another statement.\n")
+    key_dir = write_key_dir(tmp_path / "key", pki["signer"], PASSPHRASE.encode())
+    with running_tsa(pki["tsa"], pki["ca"]) as gone:
+        url = gone.url
+    monkeypatch.setenv("STATEMENT_ARCHIVE_KEY_PASSPHRASE", PASSPHRASE)
+    code, report, _ = run_cli("build", "--seal", "--key", str(key_dir), "--tsa", url,
+                              "--statements", str(tmp_path / "statements"), "--archive", str(tmp_path / "archive"),
+                              "--build-dir", str(tmp_path / "build"), "--date", "2026-11-28", "--quiet")
+    assert code == 1 and codes(report) == {"A010"} and "not sealed" in report["error"]
+    assert (tmp_path / "archive" / "statements-2026-11-28-v0001").is_dir()
+    assert not (tmp_path / "archive" / "seals" / "statements-2026-11-28-v0001").exists()

@@ -230,7 +230,11 @@ def _build_then_seal(original):
         _need_pyhanko()
         key = _load_signing_key(run.args)  # before rendering: a missing passphrase fails fast
         original(run)
-        seal_unsealed(run, key)
+        try:
+            seal_unsealed(run, key)
+        except StageError as exc:  # the package is archived: say so, not "nothing was archived"
+            raise ProblemsFound("the packages were written, but are not sealed: run "
+                                "`statement-archive seal` once the problem is fixed", exc.problems) from None
     return cmd_build
 
 
