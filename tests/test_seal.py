@@ -3,6 +3,7 @@ packages written by our writer, and openssl as the independent checker."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 pytest.importorskip("pyhanko", reason="sealing needs pyHanko: pip install '.[seal]'")
 
 from bagutil import flip_byte, tamper  # noqa: E402
+from pipeline.cli import main  # noqa: E402
 from pipeline.seal.keys import load_key  # noqa: E402
 from pipeline.seal.stage import seal_packages  # noqa: E402
 from pipeline.seal.verify_seal import verify_seal  # noqa: E402
@@ -30,6 +32,9 @@ def test_one_tsa_request_seals_every_package_and_verify_accepts_them(sealed, tsa
     code, report = verify(archive, trust, "--require-seal")
     assert code == 0, report
     assert not [p for s in report["stages"] for p in s["problems"]]  # not even a stray-entry warning
+    out = io.StringIO()
+    assert main(["verify", "--archive", str(archive), "--trust", str(trust)], out, io.StringIO()) == 0
+    assert "seals: 3 checked, all valid" in out.getvalue()
 
 
 def test_require_seal_makes_an_unsealed_package_an_error(tmp_path, pki):

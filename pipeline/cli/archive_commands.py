@@ -35,6 +35,8 @@ def run_verify(run: Run) -> None:
                 f"({package.files_checked} files, {package.bytes_checked} {checked})")
     if not result.packages:
         run.say(f"no packages under {args.archive}")
+    if summary := seals.summary():
+        run.say(summary)
     report = verification_report(result)
     if mode != "full":  # a fast or completeness check is no fixity check: log nothing
         run.stage(report)

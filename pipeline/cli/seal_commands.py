@@ -283,6 +283,13 @@ class SealHook:
                                                      "was given: run `statement-archive seal`"))
         return per_package, extra
 
+    def summary(self) -> str | None:
+        if not self.checks:
+            return None
+        bad = [c.package for c in self.checks if not c.ok]
+        return (f"seals: {len(self.checks)} checked, "
+                + (f"{len(bad)} failed ({', '.join(bad)})" if bad else "all valid"))
+
     def record_events(self, run: Run) -> None:
         from ..events import EventDraft, package_link
 
