@@ -27,6 +27,7 @@ PROGRAMS = [
 ]
 TEST_PROGRAMS = [
     ("java", "default-jre-headless", "the tests run PDFBox Preflight, the independent PDF/A-1b validator"),
+    ("openssl", "openssl", "the seal tests check real seals with `openssl cms` and `openssl ts`"),
 ]
 TEST_FILES = [
     ("/usr/share/java/preflight.jar", "libpdfbox2-java", "PDFBox Preflight"),

@@ -25,6 +25,7 @@ from pipeline.cli.context import (
 )
 from pipeline.core.records import StageReport
 from pipeline.core.clock import bagging_date, event_time
+from pipeline.cli.seal_commands import add_seal_commands
 from pipeline.cli.stage_commands import (
     cmd_build, cmd_check, cmd_package, cmd_render, cmd_validate, parse_workers,
 )
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_statement_commands(commands, common)
     add_fonts_commands(commands, common)  # fonts, fonts --coverage, fonts add
+    add_seal_commands(commands, common)  # keys, seal, reseal; build --seal; verify --require-seal
     return parser
 
 

@@ -29,17 +29,24 @@ def run_verify(run: Run) -> None:
                     f"({bag.files_checked} files, {bag.bytes_checked} {checked}{incomplete})")
         run.stage(verification_report(results))
         return
-    result = verify_archive(args.archive, mode=mode)
+    from pipeline.cli.seal_commands import seal_check_for
+
+    seals = seal_check_for(run)  # every seal present; --require-seal
+    result = verify_archive(args.archive, mode=mode, sidecar_check=seals)
     for package in result.packages:
         run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
                 f"({package.files_checked} files, {package.bytes_checked} {checked})")
     if not result.packages:
         run.say(f"no packages under {args.archive}")
+    if summary := seals.summary():
+        run.say(summary)
     report = verification_report(result)
     if mode != "full":  # a fast or completeness check is no fixity check: log nothing
         run.stage(report)
         return
     log_problems = record_fixity_events(run, result)
+    if not any(p.severity == "error" for p in log_problems):  # nothing chained to a damaged log
+        seals.record_events(run)
     run.stage(StageReport(report.stage, report.problems + log_problems, report.items))
 
 

@@ -1,7 +1,7 @@
 """One table of problem codes: code → (severity, short title).
 
 Letters by stage: V validate, R render, C check, P package, B BagIt verify,
-E the event log (audit trail).
+E the event log (audit trail), S submit, A seals (authenticity).
 Messages are written where the problem is found; this table names each code
 once, so tests and documentation can refer to codes rather than wording.
 """
@@ -108,6 +108,20 @@ CODES: Mapping[str, tuple[str, str]] = {
     "S005": ("error", "copy at the target does not match what was sent"),
     "S006": ("warning", "confirmed transfer not recorded in the event log (kept in the ledger)"),
     "S007": ("warning", "an interrupted attempt was sent again"),
+    # --- seal (signatures and timestamps, archive/seals/) -------------------
+    "A001": ("error", "package has no seal (verify --require-seal)"),
+    "A002": ("error", "seal incomplete, or holding files that are not part of a seal"),
+    "A003": ("error", "signature does not match the package's tag manifest, or is not valid"),
+    "A004": ("error", "signer's certificate not trusted or not valid when the seal was made"),
+    "A005": ("error", "timestamp token invalid or not over the seal's hash-tree root"),
+    "A006": ("error", "TSA certificate not trusted or not valid when it had to be"),
+    "A007": ("error", "hash-tree proof does not lead from the seal to the timestamped root"),
+    "A008": ("error", "renewal chain broken (a step missing, or what it covers changed)"),
+    "A009": ("error", "no trust anchors configured to check seals"),
+    "A010": ("error", "TSA unreachable or refused the request; nothing sealed"),
+    "A011": ("warning", "seal of a package not in the archive, or a stray entry in seals/"),
+    "A012": ("warning", "left over from an interrupted seal run in seals/.incoming/"),
+    "A013": ("warning", "newest timestamp's TSA certificate expires within a year: reseal"),
 }
 
 

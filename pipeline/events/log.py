@@ -54,6 +54,8 @@ EVENT_TYPES: Mapping[str, str] = {
     "creation": "cre",
     "deaccession": "dea",
     "deletion": "del",
+    "digital signature generation": "dsg",
+    "digital signature validation": "dig",
     "fixity check": "fix",
     "information package creation": "ipc",
     "ingestion": "ing",

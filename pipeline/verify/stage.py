@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from pipeline.archive.folder import INCOMING_NAME, LOCK_NAME, archive_lock, parse_package_name
 from pipeline.archive.package_check import TAGMANIFEST, bag_info, sorted_problems, verify_bag
@@ -25,6 +25,13 @@ from pipeline.core.records import ArchiveVerification, PackageVerification, Prob
 
 #: Files in the archive folder that belong there and are not packages.
 ARCHIVE_NOTES = ("README.md", "events.jsonl")
+#: Folders beside the packages that another stage owns (``seals/``: pipeline.seal);
+#: not packages and not strays. Their contents are checked by a ``SidecarCheck``.
+SIDECAR_FOLDERS = ("seals",)
+#: (archive folder, package names) → (problems per package name, problems of the archive),
+#: run under the same lock as the bag checks. The CLI passes the seal check.
+SidecarCheck = Callable[[Path, Sequence[str]],
+                        tuple[Mapping[str, Sequence[Problem]], Sequence[Problem]]]
 
 
 def verify_bags(paths: Sequence[Path], *, mode: str = FULL) -> tuple[PackageVerification, ...]:
@@ -36,7 +43,8 @@ def verify_bags(paths: Sequence[Path], *, mode: str = FULL) -> tuple[PackageVeri
     return tuple(verify_bag(path, label=str(path), mode=mode) for path in paths)
 
 
-def verify_archive(archive_dir: Path, *, mode: str = FULL) -> ArchiveVerification:
+def verify_archive(archive_dir: Path, *, mode: str = FULL,
+                   sidecar_check: SidecarCheck | None = None) -> ArchiveVerification:
     """Check every package in *archive_dir* and the version chain of each group.
 
     ``.lock`` is ignored; anything in ``.incoming/`` is reported as a warning
@@ -46,7 +54,7 @@ def verify_archive(archive_dir: Path, *, mode: str = FULL) -> ArchiveVerificatio
         raise ArchiveError(f"{archive_dir} is not a folder; nothing to verify")
     try:
         with archive_lock(archive_dir, shared=True):
-            return _verify_locked(archive_dir, mode)
+            return _verify_locked(archive_dir, mode, sidecar_check)
     except OSError as exc:
         raise ArchiveError(f"{archive_dir} cannot be read: {exc.strerror or exc}") from exc
 
@@ -66,7 +74,8 @@ def verification_report(result: ArchiveVerification | Sequence[PackageVerificati
     )
 
 
-def _verify_locked(archive_dir: Path, mode: str) -> ArchiveVerification:
+def _verify_locked(archive_dir: Path, mode: str,
+                   sidecar_check: SidecarCheck | None = None) -> ArchiveVerification:
     archive_problems: list[Problem] = []
     results: list[PackageVerification] = []
     for entry in sorted(os.listdir(archive_dir)):
@@ -81,6 +90,8 @@ def _verify_locked(archive_dir: Path, mode: str) -> ArchiveVerification:
                     "left over from an interrupted build; no build is running now, "
                     "so it can be deleted", "warning"))
             continue
+        if entry in SIDECAR_FOLDERS and path.is_dir() and not path.is_symlink():
+            continue  # checked by sidecar_check, below
         parsed = parse_package_name(entry)
         if parsed is None or (not path.is_dir() and not path.is_symlink()):
             archive_problems.append(Problem(
@@ -89,6 +100,11 @@ def _verify_locked(archive_dir: Path, mode: str) -> ArchiveVerification:
                 "warning"))
             continue
         results.append(verify_bag(path, label=entry, mode=mode, package_rules=True))
+    if sidecar_check is not None:
+        per_package, extra = sidecar_check(archive_dir, tuple(r.name for r in results))
+        results = [dataclasses.replace(r, problems=sorted_problems([*r.problems, *per_package.get(r.name, ())]))
+                   for r in results]
+        archive_problems += extra
     chained = _with_chain_problems(archive_dir, results)
     return ArchiveVerification(archive_dir, tuple(chained), sorted_problems(archive_problems))
 
