@@ -320,11 +320,6 @@ def test_events_command(log):
     assert code == 1 and "E002" in out
 
 
-@pytest.mark.parametrize("command", ["events", "export-premis"])
-def test_new_subcommands_have_help(command):
-    assert run(command, "--help")[0] == 0
-
-
 def test_build_logs_a_new_package_once_and_verify_adds_fixity(tmp_path, fonts_dir, monkeypatch):
     """The real pipeline, on one short statement (one render)."""
     from statement_factory import write_statement

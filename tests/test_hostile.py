@@ -19,6 +19,7 @@ each proof can fail.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -200,24 +201,45 @@ def dangerous_build(tmp_path_factory, env, server, watch, archive):
     # The archived statement stays: a statement that vanished would stop the build (P004).
     write_statement(folder, "archived-good", "A statement archived before the attack.\n")
     for identifier, case in DANGEROUS.items():
-        record = dangerous_metadata(identifier, case, env)
+        # Each case's URLs start with its own name, so a request that leaks names its case.
+        own = dataclasses.replace(env, base=f"{env.base}/{identifier}")
+        record = dangerous_metadata(identifier, case, own)
         (folder / f"{identifier}.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        (folder / f"{identifier}{case.suffix}").write_text(fill(case.body, env), encoding="utf-8")
+        (folder / f"{identifier}{case.suffix}").write_text(fill(case.body, own), encoding="utf-8")
     copy = root / "archive"
     shutil.copytree(archive[0], copy, symlinks=True)
     code, report, _ = cli("build", folder, copy, root / "build")
     witnessed = (list(server[1]), watch.events(), packages(copy))
-    texts = {}
+    texts, actions = {}, {}
     for identifier in DANGEROUS:
         pdf = root / "build" / "pdf" / f"{identifier}.pdf"
         if pdf.exists():
             texts[identifier] = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
                                                capture_output=True, check=True).stdout.decode()
-    return code, report, texts, witnessed
+            actions[identifier] = link_actions(pdf)
+    return code, report, (texts, actions), witnessed
+
+
+def link_actions(pdf: Path) -> list[str]:
+    """The actions of every link annotation in *pdf* (a URI, JavaScript, a launch…), and its images."""
+    from pypdf import PdfReader
+
+    found = []
+    for page in PdfReader(pdf).pages:
+        resources = page.get("/Resources") or {}
+        for name, xobject in (resources.get("/XObject") or {}).items():
+            if xobject.get_object().get("/Subtype") == "/Image":
+                found.append(f"image {name}")  # no hostile case has a legitimate image
+        for annotation in page.get("/Annots") or ():
+            action = annotation.get_object().get("/A")
+            if action is not None:
+                action = action.get_object()
+                found.append(f"{action.get('/S')} {action.get('/URI', action.get('/JS', ''))}")
+    return found
 
 
 def test_dangerous_corpus_builds_and_touches_nothing_outside(dangerous_build, archive):
-    code, report, texts, (requests, events, tree) = dangerous_build
+    code, report, (texts, _), (requests, events, tree) = dangerous_build
     problems = [p for s in report["stages"] for p in s["problems"]]
     assert code == 0, problems
     assert report["package"]["created"] and report["package"]["statements"] == len(DANGEROUS) + 1
@@ -229,7 +251,10 @@ def test_dangerous_corpus_builds_and_touches_nothing_outside(dangerous_build, ar
 
 @pytest.mark.parametrize("case_id", sorted(DANGEROUS))
 def test_dangerous_content_becomes_text(case_id, dangerous_build):
-    texts = dangerous_build[2]
+    texts, actions = dangerous_build[2]
+    requests = dangerous_build[3][0]
+    assert [r for r in requests if r.split(" ", 1)[1].startswith(f"/{case_id}/")] == [], "it fetched"
+    assert actions[case_id] == [], "a link or script survived as an action"
     assert case_id in texts, "not rendered"
     text = " ".join(texts[case_id].split())
     case = DANGEROUS[case_id]
@@ -237,3 +262,24 @@ def test_dangerous_content_becomes_text(case_id, dangerous_build):
         assert fragment in text
     for fragment in case.absent:
         assert fragment not in text
+
+
+def test_link_actions_sees_a_link_and_an_image(tmp_path):
+    """Positive control for the check above: a PDF with a URI link and an image."""
+    from pypdf import PdfWriter
+    from pypdf.annotations import Link
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    image = DecodedStreamObject()
+    image.set_data(b"\x00")
+    image.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                  NameObject("/Width"): NumberObject(1), NameObject("/Height"): NumberObject(1)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): DictionaryObject(
+        {NameObject("/Im0"): writer._add_object(image)})})
+    writer.add_annotation(0, Link(rect=(0, 0, 50, 50), url="http://127.0.0.1:9/leak"))
+    path = tmp_path / "control.pdf"
+    with path.open("wb") as out:
+        writer.write(out)
+    assert link_actions(path) == ["image /Im0", "/URI http://127.0.0.1:9/leak"]

@@ -77,11 +77,16 @@ def test_a_result_from_another_renderer_or_damaged_on_the_way_is_refused():
         result.verify("a", "f" * 64)
 
 
-def test_default_pool_is_sized_to_the_cores():
-    import os
+def test_default_pool_is_sized_to_the_cores(monkeypatch):
+    from pipeline.render.executors import InProcess, LocalPool
 
-    executor = local_executor(None)
-    assert getattr(executor, "workers", 1) == (os.cpu_count() or 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    assert local_executor(None) == LocalPool(3)
+    assert local_executor(2) == LocalPool(2)  # an explicit number wins
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert local_executor(None) == InProcess()
+    monkeypatch.setattr("os.cpu_count", lambda: None)  # unknown: one process
+    assert local_executor(None) == InProcess()
 
 
 def test_check_skips_only_pdfs_that_passed_the_same_checker_for_the_same_bytes(tmp_path, project_dir, fonts_dir, corpus):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -109,9 +110,20 @@ def test_objects_and_agents(log):
     assert len(agents) == 2
 
 
-def test_export_is_deterministic(log):
-    assert export_premis(log) == export_premis(log)
-    assert export_premis(log).startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+def test_export_is_deterministic(log, tmp_path):
+    """The same log gives the same bytes, also from a copy read in another process."""
+    import subprocess
+    import sys
+
+    copy = tmp_path / "copy" / log.name
+    copy.parent.mkdir()
+    copy.write_bytes(log.read_bytes())
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from pipeline.events.premis import "
+         "export_premis; sys.stdout.buffer.write(export_premis(Path(sys.argv[1])))", str(copy)],
+        capture_output=True, check=True, cwd=Path(__file__).resolve().parents[1]).stdout
+    assert export_premis(log) == elsewhere
+    assert elsewhere.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
 
 
 def test_damaged_log_is_not_exported(log):

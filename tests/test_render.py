@@ -252,8 +252,9 @@ def test_a_body_changed_or_swapped_for_a_link_after_validation_is_not_rendered(t
     assert [p.code for p in refused.value.problems] == ["R005"]
     statement.body_path.unlink()
     statement.body_path.write_text("Edited after validation.\n")
-    with pytest.raises(ProblemsFound):
+    with pytest.raises(ProblemsFound) as refused:
         render_statements([statement], tmp_path / "out", config(tmp_path, project_dir, fonts_dir), workers=1)
+    assert [p.code for p in refused.value.problems] == ["R005"]
     assert not (tmp_path / "out" / "swapped.pdf").exists()
 
 

@@ -138,12 +138,6 @@ def test_malformed_proofs_are_refused(broken):
     assert parse_proof(good).root == "0" * 64
 
 
-@pytest.mark.parametrize("command", [["keys"], ["keys", "init"], ["keys", "import"], ["seal"], ["reseal"]])
-def test_every_seal_subcommand_has_help(command):
-    out = io.StringIO()
-    assert main([*command, "--help"], out, io.StringIO()) == 0
-
-
 def test_seal_usage_errors_exit_2(tmp_path):
     assert main(["reseal"], io.StringIO(), io.StringIO()) == 2  # --before is required
     create_key(tmp_path / "k", "Office", None, NOW)

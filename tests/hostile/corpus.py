@@ -275,11 +275,15 @@ DANGEROUS: dict[str, Dangerous] = {
                                     '<img src="{base}/md-img.png">\n', ("Markdown text.", "<script>fetch(", "<img src=")),
     "md-remote-image": Dangerous(".md", "Before image.\n\n![Alt words]({base}/md.png)\n\nAfter image.\n",
                                  ("Before image.", "After image."), ("md.png",)),
-    "md-canary-image": Dangerous(".md", "Canary image: ![x]({canary_uri}) end.\n", ("Canary image:", "end.")),
+    # markdown-it refuses file: and javascript: links, so both stay literal text: shown,
+    # never an image or an action (the test checks each PDF for both).
+    "md-canary-image": Dangerous(".md", "Canary image: ![x]({canary_uri}) end.\n", ("Canary image: ![x](file:", "end.")),
     "md-reference-links": Dangerous(".md", 'See [the report][r] and ![chart][c] here.\n\n[r]: {base}/ref "Ref title"\n'
                                            "[c]: {canary_uri}\n", ("See the report and", "here."), ("/ref", "Ref title")),
-    "md-javascript-link": Dangerous(".md", "A [click](javascript:fetch('{base}/js')) link.\n", ("click",)),
-    "md-autolink": Dangerous(".md", "Go to <{base}/autolink> now.\n", ("Go to", "now.")),
+    "md-javascript-link": Dangerous(".md", "A [click](javascript:fetch('{base}/js')) link.\n",
+                                    ("A [click](javascript:fetch(", "link."), ("<a",)),
+    # The address is the statement's own text, so it shows; it must not become a link (no action).
+    "md-autolink": Dangerous(".md", "Go to <{base}/autolink> now.\n", ("Go to", "/autolink", "now."), ("<", ">")),
     "md-template-syntax": Dangerous(".md", TEMPLATE + "\n", TEMPLATE_TEXT, ("49",)),
     "txt-markup-as-text": Dangerous(".txt", "<script>fetch('{base}/txt')</script>\n\n<img src=\"{canary_uri}\">\n",
                                     ("<script>fetch(", "<img src=")),
