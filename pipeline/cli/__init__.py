@@ -86,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli.submit_commands import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
-    from pipeline.cli.statement_commands import add_statement_commands  # withdraw
+    from pipeline.cli.statement_commands import add_new_command, add_statement_commands  # new, withdraw
 
+    add_new_command(commands, common, inputs)
     add_statement_commands(commands, common)
     add_fonts_commands(commands, common)  # fonts, fonts --coverage, fonts add
     add_seal_commands(commands, common)  # keys, seal, reseal; build --seal; verify --require-seal

@@ -101,10 +101,11 @@ def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
 
 def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
     from pipeline.package import package_statements
+    from pipeline.validate import schema_version
 
     outcome = package_statements(
         rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
-        event_time=event_time(), withdrawals=run.withdrawals,
+        event_time=event_time(), withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
     )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

@@ -39,6 +39,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V027": ("error", "a withdrawn statement is still in statements/"),
     "V028": ("warning", "file in statements/ that is not part of any statement (ignored)"),
     "V029": ("error", "statement file name with an upper-case or unknown extension"),
+    "V030": ("error", "a field still holds the placeholder written by `statement-archive new`"),
     # --- render ---------------------------------------------------------
     "R001": ("error", "character not covered by any pinned font (pin one: statement-archive fonts add)"),
     "R002": ("error", "renderer tried to fetch a resource"),

@@ -63,6 +63,7 @@ def package_statements(
     software_agent: str,
     event_time: datetime.datetime,
     withdrawals: Sequence[Withdrawal] = (),
+    schema_id: str | None = None,
     group: str = "statements",
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
@@ -72,7 +73,8 @@ def package_statements(
     in *withdrawals* (P004 otherwise); the new version lists it as withdrawn.
     The newest package is checked before anything is chained to it (P006).
     The package carries its own events and the log records them once it is
-    in place (:mod:`pipeline.events.packages`).
+    in place (:mod:`pipeline.events.packages`); ``bag-info.txt`` names the
+    schema (*schema_id*, its ``$id`` with its version) that validated the records.
 
     Raises ProblemsFound (P001, P003–P006) when a file changed since rendering,
     a statement cannot be placed, a statement went missing, or the newest
@@ -123,6 +125,8 @@ def package_statements(
             ("Bag-Group-Identifier", group),
             ("Package-Version", str(version)),
         ]
+        if schema_id:
+            info.append(("Statement-Schema", schema_id))
         if newest is not None:
             info += [
                 ("Predecessor-Package", newest[0].name),

@@ -30,6 +30,7 @@ from pipeline.statements.strictjson import pointer as _pointer
 from pipeline.statements.strictjson import short as _short
 from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
+from pipeline.validate.skeleton import placeholders, skeleton_bytes
 from pipeline.statements.edtf import UNDATED, DateProblem, parse_issue_date
 from pipeline.statements.files import (
     Unreadable,
@@ -156,6 +157,10 @@ def schema_version(schema_path: Path) -> str:
     return _load_validator(Path(schema_path)).schema["$id"]
 
 
+def _within(pointer: str, prefix: str) -> bool:
+    return pointer == prefix or pointer.startswith(prefix + "/")
+
+
 _IGNORED_STEMS = ("readme",)
 
 
@@ -214,8 +219,14 @@ def _check_record(
     metadata, problems = parse_json(data, file)
     identifier = metadata.get("identifier") if isinstance(metadata, dict) else None
     if metadata is not None or not problems:
-        problems += _schema_problems(validator, metadata, file)
-        problems += _content_problems(metadata, file)
+        unfilled = list(placeholders(metadata))
+        problems += [Problem("V030", file, pointer, f"still the placeholder of `statement-archive new`: {text[:400]}")
+                     for pointer, text in unfilled]
+        # A placeholder breaks the schema too (a pattern, a list); say it once, as V030.
+        problems += [p for p in _schema_problems(validator, metadata, file)
+                     if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
+        problems += [p for p in _content_problems(metadata, file)
+                     if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
         if isinstance(identifier, str) and identifier != path.stem:
             problems.append(Problem("V011", file, "/identifier",
                                     f"identifier `{_short(identifier)}` does not match the file name "
@@ -412,3 +423,24 @@ def validate_withdrawals(statements_dir: Path, statements: Iterable[Statement],
                 "move them out of the statements folder, or remove the withdrawal"))
     items = tuple(w.as_dict() for w in withdrawals)
     return withdrawals, StageReport(STAGE, tuple(problems), items)
+
+
+def new_statement(statements_dir: Path, schema_path: Path, identifier: str, body_kind: str) -> tuple[Path, Path]:
+    """Write the skeleton of a new statement (metadata from the schema, an empty body);
+    InputError for an unusable identifier or one already taken. Nothing is overwritten."""
+    if reason := _identifier_problem(identifier) or (
+            identifier == Path(WITHDRAWALS_NAME).stem and "it is the name of the withdrawals file"):
+        raise InputError(f"`{_short(identifier)}` cannot be an identifier: {reason}")
+    folder = Path(statements_dir)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder of statements")
+    taken = [p for p in list_folder(folder.resolve()).candidates if p.stem == identifier]
+    if taken:
+        raise InputError(f"{identifier} is taken: {', '.join(printable(p.name) for p in taken)} exists; "
+                         "choose another identifier (a correction keeps the identifier and edits the files)")
+    validator = _load_validator(Path(schema_path))
+    metadata, body = folder / f"{identifier}.json", folder / f"{identifier}.{body_kind}"
+    for path, data in ((metadata, skeleton_bytes(validator.schema, identifier)), (body, b"")):
+        with open(path, "xb") as out:  # never replaces a file made meanwhile
+            out.write(data)
+    return metadata, body
