@@ -22,8 +22,10 @@ def checker_fingerprint() -> str:
     """Digest of what decides a check verdict: the checking code and its tools."""
     import pypdf
 
+    from .check.validators import validator_versions
+
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"pypdf {pypdf.__version__}\n".encode())
+    digest = hashlib.sha256(f"pypdf {pypdf.__version__}; {validator_versions()}\n".encode())
     # All of the package's source, not a list of the modules check uses
     # today: a list would go stale silently when check starts using another.
     for source in sorted(package.rglob("*.py")):

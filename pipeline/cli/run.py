@@ -75,6 +75,18 @@ def bagging_date(args: argparse.Namespace) -> dt.date:
 
 
 
+def run_rendition_date(args: argparse.Namespace) -> str | None:
+    """--rendition-date, else the SOURCE_DATE_EPOCH instant, else None: never the clock,
+    so the same inputs give the same PDFs (see pipeline/render/rendition.py)."""
+    if getattr(args, "rendition_date", None):
+        return args.rendition_date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+
 def event_time() -> dt.datetime:
     """Now in UTC, or the SOURCE_DATE_EPOCH instant: the time stamped on logged events.
     (--date is a package's date, not a time, so it does not move events.)"""

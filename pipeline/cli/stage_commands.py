@@ -12,15 +12,18 @@ from pathlib import Path
 from .. import SOFTWARE_AGENT
 from ..errors import ArchiveError
 from ..records import Problem, RenderedStatement, Statement, StageReport
-from .run import Run, UsageProblem, event_time, bagging_date
+from .run import Run, UsageProblem, event_time, bagging_date, run_rendition_date
 
 def render_config(args: argparse.Namespace):
     from ..render import RenderConfig
 
-    return RenderConfig(
-        templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
-        variant=args.variant, uncompressed=args.uncompressed,
-    )
+    try:
+        return RenderConfig(
+            templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
+            variant=args.variant, uncompressed=args.uncompressed, rendition_date=run_rendition_date(args),
+        )
+    except ValueError as exc:
+        raise UsageProblem(f"--rendition-date: {exc}") from None
 
 
 

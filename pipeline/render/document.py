@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -12,6 +13,18 @@ from ..langtag import is_right_to_left
 
 TEMPLATE = "statement.html.j2"
 STYLESHEET = "statement.css"
+
+
+@dataclass(frozen=True)
+class Colophon:
+    """What the last page says about the rendition itself (templates/colophon.html.j2)."""
+
+    software: str  # "statement-archive 0.1.0"
+    files: tuple[tuple[str, str], ...]  # embedded file name, SHA-256
+    rendition_date: str | None  # None: not recorded
+
+    def text(self) -> str:
+        return " ".join((self.software, *(f"{n} {d}" for n, d in self.files), self.rendition_date or ""))
 
 
 def template_environment(templates_dir: Path) -> Environment:
@@ -39,9 +52,10 @@ def document_html(
     metadata: Mapping[str, Any],
     layout: BodyLayout,
     media_type: str,
+    colophon: Colophon,
 ) -> str:
     lang = primary_language(metadata)
-    record = {"speaker": None, "subjects": (), **metadata}
+    record = {"speaker": None, "subjects": (), "description": None, **metadata}
     record["source"] = {"url": None, "note": None, **metadata.get("source", {})}
     return environment.get_template(TEMPLATE).render(
         record=record,
@@ -52,10 +66,11 @@ def document_html(
         body_paragraphs=layout.paragraphs,
         body_html=layout.html,
         body_kind={"text/plain": "plain", "text/markdown": "markdown"}.get(media_type, "html"),
+        colophon=colophon,
     )
 
 
-def visible_text(metadata: Mapping[str, Any], layout: BodyLayout) -> str:
+def visible_text(metadata: Mapping[str, Any], layout: BodyLayout, colophon: Colophon) -> str:
     """Every piece of text the document will draw, for the font-coverage check."""
     source = metadata.get("source", {})
     parts = [
@@ -63,6 +78,6 @@ def visible_text(metadata: Mapping[str, Any], layout: BodyLayout) -> str:
         metadata["identifier"], metadata["document_type"], metadata["date_issued"],
         " ".join(metadata["languages"]), " ".join(metadata.get("subjects", ())),
         source.get("url") or "", source.get("note") or "", metadata["rights"]["statement"],
-        "\n".join(layout.paragraphs), layout.html,
+        "\n".join(layout.paragraphs), layout.html, metadata.get("description") or "", colophon.text(),
     ]
     return "\n".join(parts)
