@@ -124,13 +124,35 @@ def record_package_events(run: Run, rendered: list[RenderedStatement], outcome) 
     A failed build logs nothing either: it did not touch the archive's holdings."""
     from ..events import EVENTS_NAME, append_events, package_events
 
-    drafts = package_events(outcome, [r.statement.identifier for r in rendered], event_time())
+    when = event_time()
+    drafts = package_events(outcome, [r.statement.identifier for r in rendered], when)
     if not drafts:
         return
+    drafts[1:1] = validator_events(run, when)
     try:
         append_events(run.args.archive / EVENTS_NAME, drafts)
     except ArchiveError as exc:
         raise ArchiveError(f"{outcome.name} was written, but its events were not recorded: {exc}") from exc
+
+
+
+def validator_events(run: Run, when) -> list:
+    """One PREMIS validation event per independent validator's verdict on each PDF (check stage)."""
+    from ..events import EventDraft, software_agent, statement_link
+
+    drafts = []
+    for report in run.reports:
+        for item in report.items if report.stage == "check" else ():
+            for verdict in item.get("verdicts", ()):
+                rules = "; ".join(f"{f['rule_id']}: {f['message']}" + (f" (but {f['disagreement']})"
+                                  if f["disagreement"] else "") for f in verdict["failures"])
+                drafts.append(EventDraft(
+                    "validation", when, verdict["outcome"],
+                    f"{verdict['validator']} {verdict['version']}, profile {verdict['profile']}: "
+                    f"{verdict['outcome']}" + (f"; {rules}" if rules else ""),
+                    (statement_link(item["identifier"]),),
+                    (software_agent(f"{verdict['validator']} {verdict['version']}"),)))
+    return drafts
 
 
 
