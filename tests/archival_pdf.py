@@ -30,13 +30,13 @@ HTML_BODY = (
 
 def render_one(folder: Path, project_dir: Path, fonts_dir: Path, variant: str, *,
                identifier: str = "archival-case", body: str = HTML_BODY, suffix: str = ".html",
-               rendition_date: str | None = None, templates: Path | None = None,
+               run_date: str | None = None, templates: Path | None = None,
                **metadata) -> RenderedStatement:
     metadata.setdefault("languages", ["en", "fr", "uk", "zh", "ar", "he"])
     metadata.setdefault("description", "A test statement; the body is written for the test suite.")
     statement = write_statement(folder / "in", identifier, body, suffix=suffix, **metadata)
     config = RenderConfig(templates or project_dir / "templates", fonts_dir, folder / "work",
-                          variant=variant, rendition_date=rendition_date)
+                          variant=variant, rendition_date=run_date)
     rendered, report = render_statements([statement], folder / variant, config, workers=1)
     assert report.ok, [str(p) for p in report.problems]
     return rendered[0]
