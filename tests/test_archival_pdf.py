@@ -129,3 +129,55 @@ def test_pdfaid_part_that_lies_is_refused(renders, tmp_path):
     # and Siegfried (C012: it is now fmt/476) all refuse it
     assert {"C002", "C012"} <= set(codes(report)), [str(p) for p in report.problems]
     assert any("fmt/476" in p.message for p in report.problems if p.code == "C012")
+
+
+# -- the one known disagreement: page-validation vs PDFBox Preflight (and fontTools) ---
+@pytest.fixture(scope="module")
+def cjk_1b(tmp_path_factory, project_dir, fonts_dir):
+    """The example statement whose CJK space page-validation 0.11 misreads in PDF/A-1."""
+    import shutil
+
+    from pipeline.render import RenderConfig, render_statements
+    from pipeline.validate import validate_statements
+
+    tmp = tmp_path_factory.mktemp("cjk-1b")
+    name = "examplia-mfa-2023-press-release-archives-cooperation"
+    (tmp / "in").mkdir()
+    for path in (project_dir / "statements").glob(f"{name}.*"):
+        shutil.copy(path, tmp / "in" / path.name)
+    statements, report = validate_statements(tmp / "in", project_dir / "schemas" / "statement.schema.json")
+    assert report.ok
+    config = RenderConfig(project_dir / "templates", fonts_dir, tmp / "work", variant="1b")
+    rendered, report = render_statements(statements, tmp / "pdf", config, workers=1)
+    assert report.ok
+    return rendered[0]
+
+
+def test_known_disagreement_is_a_warning_naming_both_readings(cjk_1b):
+    report = check_pdfs([cjk_1b])
+    assert report.ok  # not refused ...
+    [warning] = report.problems  # ... but not silenced either
+    assert warning.code == "C013" and warning.severity == "warning"
+    assert "PDFA1B-TRUETYPE-GLYPH-WIDTH-001" in warning.message
+    assert "page-validation" in warning.message and "PDFBox Preflight" in warning.message
+    assert "fontTools" in warning.message
+    [verdict] = [v for v in report.items[0]["verdicts"] if v["validator"] == "page-validation"]
+    assert verdict["outcome"] == "warning"
+
+
+def test_a_real_width_mismatch_is_still_refused(cjk_1b, tmp_path):
+    """Negative control: where /W really disagrees with the font program, C011."""
+    from pypdf.generic import ArrayObject, NumberObject
+
+    def wrong_width(writer):
+        for obj in writer._objects:
+            if obj is not None and getattr(obj, "get", None) and obj.get("/Subtype") == "/CIDFontType0":
+                widths = obj["/W"]
+                widths[1] = ArrayObject([NumberObject(700), *widths[1][1:]])
+
+    report = check_pdfs([rewritten_by_pypdf(cjk_1b, tmp_path / "wrong-width.pdf", wrong_width)])
+    refusals = [p for p in report.problems if p.code == "C011"]
+    assert refusals and any("GLYPH-WIDTH" in p.message for p in refusals), [str(p) for p in report.problems]
+    # positive control: the same pypdf round trip without the change is only the warning
+    plain = check_pdfs([rewritten_by_pypdf(cjk_1b, tmp_path / "round-trip.pdf")])
+    assert plain.ok and {p.code for p in plain.problems} == {"C013"}
