@@ -211,6 +211,7 @@ class _Checker:
         if hashlib.sha256(data).hexdigest() != self.item.pdf_sha256:
             self.problem("C001", "the PDF changed since it was rendered")
             return self.problems
+        xmp = None
         try:
             reader = PdfReader(BytesIO(data), strict=True)  # the bytes just hashed, not a second read
             record = self.item.statement.metadata
@@ -223,9 +224,9 @@ class _Checker:
             self.check_fonts(reader)
             self.check_text(reader, record)
             self.check_colophon(xmp, record)
-            self.run_validators(data, xmp)
         except Exception as exc:  # a malformed PDF may fail anywhere in pypdf
             self.problem("C001", f"cannot read the PDF: {type(exc).__name__}: {exc}")
+        self.run_validators(data, xmp)  # whatever our own reading found: a second opinion
         return self.problems
 
 

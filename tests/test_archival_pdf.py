@@ -181,3 +181,19 @@ def test_a_real_width_mismatch_is_still_refused(cjk_1b, tmp_path):
     # positive control: the same pypdf round trip without the change is only the warning
     plain = check_pdfs([rewritten_by_pypdf(cjk_1b, tmp_path / "round-trip.pdf")])
     assert plain.ok and {p.code for p in plain.problems} == {"C013"}
+
+
+def test_a_stream_ending_in_carriage_return_keeps_its_length_unambiguous(tmp_path, project_dir, fonts_dir):
+    """A body ending in CR, embedded uncompressed, is followed by CR LF before
+    endstream; with LF alone, page-validation read CR LF as the end-of-line
+    marker and found the data one byte short (PDFA3A-STREAM-LENGTH-001)."""
+    from pipeline.render import RenderConfig, render_statements
+    from statement_factory import write_statement
+
+    statement = write_statement(tmp_path / "in", "cr-ending", "A body as captured, ending in CR.\n\r")
+    config = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work", variant="3a", uncompressed=True)
+    [item], report = render_statements([statement], tmp_path / "pdf", config, workers=1)
+    assert report.ok
+    assert b"ending in CR.\n\r\r\nendstream" in item.pdf_path.read_bytes()
+    report = check_pdfs([item])
+    assert report.ok, [str(p) for p in report.problems]

@@ -142,7 +142,11 @@ KNOWN_DISAGREEMENTS: dict[str, Callable[[bytes, Failure], str | None]] = {
 def _page_verdict(data: bytes, profile: str) -> Verdict:
     import page
 
-    report = page.validate_pdf_bytes(data, profile=profile)
+    try:
+        report = page.validate_pdf_bytes(data, profile=profile)
+    except (page.PageError, page.ParseError, page.SafetyLimitError) as exc:
+        return Verdict(PAGE_VALIDATION, page.__version__, profile,
+                       (Failure("(unreadable)", f"cannot validate the file: {exc}"),))
     failures = []
     for found in report.failures:
         failure = Failure(found.rule_id, found.message)
@@ -161,7 +165,10 @@ def _siegfried_verdict(data: bytes, variant: str) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="siegfried-") as folder:
         path = Path(folder) / "rendition.pdf"
         path.write_bytes(data)
-        found = pygfried.identify(str(path))
+        try:
+            found = pygfried.identify(str(path))
+        except (pygfried.EmptySourceError, pygfried.GoError) as exc:
+            found = f"nothing ({exc})"
     expected = PRONOM_IDS[variant]
     failures = () if found == expected else (
         Failure("PRONOM", f"identified as {found or 'nothing'}; PDF/A-{variant} is {expected}"),)

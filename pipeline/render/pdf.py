@@ -156,13 +156,29 @@ class _CarriageReturnSafe:
 _SAFE_CLASSES: dict[type, type] = {}
 
 
+def _safe(cls: type) -> type:
+    if cls not in _SAFE_CLASSES:
+        _SAFE_CLASSES[cls] = type(f"CarriageReturnSafe{cls.__name__}", (_CarriageReturnSafe, cls), {})
+    return _SAFE_CLASSES[cls]
+
+
+class _CarriageReturnSafePDF(pydyf.PDF):
+    """Also the object and cross-reference streams pydyf makes while writing."""
+
+    def write(self, *args, **kwargs):
+        original = pydyf.Stream
+        pydyf.Stream = _safe(original)  # the name pydyf.PDF.write looks up; one render per process
+        try:
+            return super().write(*args, **kwargs)
+        finally:
+            pydyf.Stream = original
+
+
 def _unambiguous_stream_ends(pdf: pydyf.PDF) -> None:
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Stream) and not isinstance(obj, _CarriageReturnSafe):
-            cls = type(obj)
-            if cls not in _SAFE_CLASSES:
-                _SAFE_CLASSES[cls] = type(f"CarriageReturnSafe{cls.__name__}", (_CarriageReturnSafe, cls), {})
-            obj.__class__ = _SAFE_CLASSES[cls]
+            obj.__class__ = _safe(type(obj))
+    pdf.__class__ = _CarriageReturnSafePDF
 
 
 def _finisher(facts: DocumentFacts, part: int, conformance: str, notes: BoxNotes):
