@@ -140,45 +140,28 @@ def _drop_embedded_file_dates(pdf: pydyf.PDF) -> None:
                 obj.extra.get("Params", {}).pop(key, None)
 
 
-class _CarriageReturnSafe:
-    """A stream whose data ends in CR is followed by CR LF, not LF, before
-    ``endstream``: after ``...\\r\\n`` a reader (page-validation among them)
-    takes CR LF as the end-of-line marker and finds the data one byte shorter
-    than /Length. 1 stream in 256 ends so (a Flate stream ends in its checksum)."""
+def _carriage_return_safe(data: bytes) -> bytes:
+    """A stream whose data ends in CR gets CR LF, not LF, before ``endstream``.
 
-    @property
-    def data(self) -> bytes:
-        data = super().data
-        body = data[: -len(b"\nendstream")]
-        return body + b"\r\nendstream" if body.endswith(b"\r") else data
-
-
-_SAFE_CLASSES: dict[type, type] = {}
-
-
-def _safe(cls: type) -> type:
-    if cls not in _SAFE_CLASSES:
-        _SAFE_CLASSES[cls] = type(f"CarriageReturnSafe{cls.__name__}", (_CarriageReturnSafe, cls), {})
-    return _SAFE_CLASSES[cls]
+    After ``...\\r\\n`` a reader (page-validation among them) takes CR LF as
+    the end-of-line marker and finds the data one byte shorter than /Length.
+    1 stream in 256 ends so: a Flate stream ends in its checksum.
+    """
+    body = data[: -len(b"\nendstream")]
+    return body + b"\r\nendstream" if body.endswith(b"\r") else data
 
 
 class _CarriageReturnSafePDF(pydyf.PDF):
-    """Also the object and cross-reference streams pydyf makes while writing."""
+    """Writes every stream so, also the object and cross-reference streams
+    that pydyf makes only while writing (hence on the class, for the write)."""
 
     def write(self, *args, **kwargs):
-        original = pydyf.Stream
-        pydyf.Stream = _safe(original)  # the name pydyf.PDF.write looks up; one render per process
+        original = pydyf.Stream.data
+        pydyf.Stream.data = property(lambda stream: _carriage_return_safe(original.fget(stream)))
         try:
             return super().write(*args, **kwargs)
         finally:
-            pydyf.Stream = original
-
-
-def _unambiguous_stream_ends(pdf: pydyf.PDF) -> None:
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Stream) and not isinstance(obj, _CarriageReturnSafe):
-            obj.__class__ = _safe(type(obj))
-    pdf.__class__ = _CarriageReturnSafePDF
+            pydyf.Stream.data = original
 
 
 def _finisher(facts: DocumentFacts, part: int, conformance: str, notes: BoxNotes):
@@ -201,7 +184,7 @@ def _finisher(facts: DocumentFacts, part: int, conformance: str, notes: BoxNotes
         pdf.info.clear()
         for key, value in info_dictionary(facts).items():
             pdf.info[key] = pydyf.String(value)
-        _unambiguous_stream_ends(pdf)
+        pdf.__class__ = _CarriageReturnSafePDF
 
     return finish
 
