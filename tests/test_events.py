@@ -333,7 +333,13 @@ def test_build_logs_a_new_package_once_and_verify_adds_fixity(tmp_path, fonts_di
     assert run(*argv)[0] == 0  # nothing changed: nothing logged
     assert run("verify", "--archive", str(archive_dir), "-q")[0] == 0
     events = read_events(archive_dir / EVENTS_NAME)
+    # the check's verdicts, one validation event each: page-validation 3a and ua1, Siegfried
     assert [e.event_type for e in events] == [
-        "validation", "message digest calculation", "creation", "fixity check"]
-    assert {o.value for o in events[2].objects} == {"statements-2027-01-15-v0001", "xx-2026-001"}
+        "validation", "validation", "validation", "validation", "message digest calculation", "creation",
+        "fixity check"]
+    verdicts = [e.detail for e in events[1:4]]
+    assert [d.split(",")[0].split()[0] for d in verdicts] == ["page-validation", "page-validation", "siegfried"]
+    assert all(e.outcome == "success" and [o.value for o in e.objects] == ["xx-2026-001"] for e in events[1:4])
+    assert events[1].agents[0].value.startswith("page-validation ")
+    assert {o.value for o in events[5].objects} == {"statements-2027-01-15-v0001", "xx-2026-001"}
     assert run("events", "--archive", str(archive_dir), "--check", "-q")[0] == 0

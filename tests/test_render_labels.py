@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from pipeline.check.stage import check_pdfs
 from pipeline.render import RenderConfig, render_statements
-from pipeline.render.document import document_html, template_environment
+from pipeline.render.document import Colophon, document_html, template_environment
 from pipeline.statements.markup import layout_body
 from pipeline.check.pdftext import comparable
 from statement_factory import metadata_for, write_statement
@@ -131,7 +131,7 @@ def test_alternative_title_carries_its_language_in_the_html(project_dir):
     metadata = metadata_for("html-alt", languages=["ar"], title="بيان",
                             alternative_titles=[{"title": "Statement", "language": "en", "official": True}])
     html = document_html(template_environment(project_dir / "templates"), project_dir / "templates", metadata,
-                         layout_body("نص.\n", "text/plain"), "text/plain")
+                         layout_body("نص.\n", "text/plain"), "text/plain", Colophon("statement-archive 0", (), None))
     assert '<span class="alternative-title" lang="en">Statement</span>' in html
     assert '<dd dir="ltr"><span class="alternative-title"' in html
     assert "(رسمي)" in html

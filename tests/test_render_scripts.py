@@ -80,7 +80,10 @@ def test_every_script_and_emoji_read_back_by_pdftotext_and_the_check_stage(rende
         # comparable(): without whitespace and format characters, as the check stage compares
         assert comparable(line) in text, script
     assert "🇺🇦" in text and "🇪🇺" in text  # each flag is its two regional indicators
-    assert check_pdfs([item]).problems == ()
+    problems = check_pdfs([item]).problems
+    # In 1b, page-validation misreads CJK CFF widths where Preflight and fontTools agree:
+    # the check keeps that as a warning naming both (C013), and nothing else.
+    assert {(p.code, p.severity) for p in problems} <= ({("C013", "warning")} if variant == "1b" else set())
 
 
 def test_pdfa_3u_the_scripts_add_no_failure_to_a_latin_only_control(rendered):

@@ -22,8 +22,10 @@ def checker_fingerprint() -> str:
     """Digest of what decides a check verdict: the checking code and its tools."""
     import pypdf
 
+    from pipeline.check.validators import validator_versions
+
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"pypdf {pypdf.__version__}\n".encode())
+    digest = hashlib.sha256(f"pypdf {pypdf.__version__}; {validator_versions()}\n".encode())
     # All of the package's source, not a list of the modules check uses
     # today: a list would go stale silently when check starts using another.
     for source in sorted(package.rglob("*.py")):
@@ -47,8 +49,18 @@ def _verdict_path(item: RenderedStatement) -> Path:
     return item.pdf_path.with_name(f"{item.statement.identifier}.check.json")
 
 
-def record_passed_check(item: RenderedStatement, checker: str) -> None:
-    write_atomically(_verdict_path(item), (json.dumps(_verdict(item, checker), sort_keys=True) + "\n").encode())
+def record_passed_check(item: RenderedStatement, checker: str, verdicts: list | None = None) -> None:
+    """*verdicts*: the independent validators' (kept so a skipped check can still report them)."""
+    record = {**_verdict(item, checker), "verdicts": verdicts or []}
+    write_atomically(_verdict_path(item), (json.dumps(record, sort_keys=True) + "\n").encode())
+
+
+def recorded_verdicts(item: RenderedStatement) -> list:
+    """The validators' verdicts stored with a pass (call after :func:`passed_check_before`)."""
+    try:
+        return json.loads(_verdict_path(item).read_text(encoding="utf-8")).get("verdicts", [])
+    except (OSError, ValueError):
+        return []
 
 
 def passed_check_before(item: RenderedStatement, checker: str) -> bool:
@@ -60,6 +72,8 @@ def passed_check_before(item: RenderedStatement, checker: str) -> bool:
     if not (item.statement.metadata_sha256 and item.statement.body_sha256):
         return False
     try:
-        return json.loads(_verdict_path(item).read_text(encoding="utf-8")) == _verdict(item, checker)
+        stored = json.loads(_verdict_path(item).read_text(encoding="utf-8"))
+        expected = _verdict(item, checker)
+        return {key: stored.get(key) for key in expected} == expected
     except (OSError, ValueError):
         return False

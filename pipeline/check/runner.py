@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Sequence
 
-from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check
+from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check, recorded_verdicts
 from pipeline.check.stage import check_pdfs
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 
@@ -26,7 +26,7 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     checked in a pool of *workers* processes (default: one per core).
     Items and problems keep the order of *rendered*.
     """
-    from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check
+    from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check, recorded_verdicts
 
     checker = checker_fingerprint()
     todo = [item for item in rendered if not passed_check_before(item, checker)]
@@ -48,11 +48,12 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     for item in rendered:
         identifier = item.statement.identifier
         if identifier not in found:
-            items.append({"identifier": identifier, "pdf": str(item.pdf_path), "ok": True, "checked": "before"})
+            items.append({"identifier": identifier, "pdf": str(item.pdf_path), "ok": True, "checked": "before",
+                          "verdicts": recorded_verdicts(item)})
             continue
         entry, its_problems = found[identifier]
         items.append({**entry, "checked": "now"})
         problems += its_problems
         if entry["ok"]:
-            record_passed_check(item, checker)
+            record_passed_check(item, checker, entry.get("verdicts"))
     return StageReport("check", tuple(problems), tuple(items))

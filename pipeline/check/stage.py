@@ -4,7 +4,9 @@ For each PDF: the PDF/A identification matches the variant; the XMP says
 what the record says; the metadata and original body are embedded once
 each with the right bytes and relationship (PDF/A-3); every font is
 embedded; no ``.notdef`` glyph is drawn; the document language is set; and
-both pdftotext and pypdf find every block of the body's text.
+both pdftotext and pypdf find every block of the body's text; the colophon
+says what the PDF is (:mod:`.check.colophon`); and the independent validators
+accept it (:mod:`.check.validators`: page-validation, Siegfried).
 """
 
 from __future__ import annotations
@@ -28,14 +30,19 @@ from pipeline.core.records import Problem, RenderedStatement, StageReport
 from pipeline.statements.files import ChangedSinceValidation, read_unchanged
 from pipeline.i18n import catalogue_language, document_type_label
 from pipeline.statements.edtf import parse_issue_date
+from pipeline.check.colophon import colophon_problems
+from pipeline.check.validators import Verdict, validate, verdict_problems
 
 #: Short variant name → (PDF/A part, conformance); the same names as render's.
-VARIANT_IDS = {"1b": (1, "B"), "2b": (2, "B"), "2u": (2, "U"), "3b": (3, "B"), "3u": (3, "U")}
+VARIANT_IDS = {"1a": (1, "A"), "1b": (1, "B"), "2a": (2, "A"), "2b": (2, "B"), "2u": (2, "U"),
+               "3a": (3, "A"), "3b": (3, "B"), "3u": (3, "U")}
 
 _NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "dc": "http://purl.org/dc/elements/1.1/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
 }
 _HEX_STRING = re.compile(rb"(?<!<)<([0-9A-Fa-f\s]*)>(?!>)")
 
@@ -49,6 +56,8 @@ class _Checker:
         self.item = item
         self.file = str(item.pdf_path)
         self.problems: list[Problem] = []
+        self.verdicts: tuple[Verdict, ...] = ()
+        self._pdftotext: list[str] | None = None
 
     def problem(self, code: str, message: str, pointer: str = "") -> None:
         self.problems.append(Problem(code, self.file, pointer, message))
@@ -159,6 +168,11 @@ class _Checker:
                     break
 
     # -- text -----------------------------------------------------------
+    def pdftotext(self) -> list[str]:
+        if self._pdftotext is None:  # one pdftotext run for the body text and the colophon
+            self._pdftotext = pdftotext_pages(self.item.pdf_path)
+        return self._pdftotext
+
     def check_text(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
         statement = self.item.statement
         try:
@@ -171,7 +185,7 @@ class _Checker:
         label = document_type_label(record["document_type"], catalogue_language(record["languages"][0]))
         furniture = {comparable(record["identifier"]), comparable(record["document_type"]), comparable(label)}
         for extractor, pages in (
-            ("pdftotext", pdftotext_pages(self.item.pdf_path)),
+            ("pdftotext", self.pdftotext()),
             ("pypdf", pypdf_pages(reader)),
         ):
             missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture),
@@ -180,11 +194,29 @@ class _Checker:
                 self.problem("C007", f"{extractor} does not find {len(missing)} of {len(blocks)} body blocks "
                                      f"in the PDF's text; first: {missing[0][:80]!r}")
 
+    # -- independent validators and the colophon (pipeline/check/) --------
+    def run_validators(self, data: bytes, xmp: ET.Element | None) -> None:
+        claimed_ua = xmp is not None and xmp.findtext(".//pdfuaid:part", namespaces=_NS) is not None
+        tagged = VARIANT_IDS[self.item.variant][1] == "A"
+        if tagged and not claimed_ua:
+            self.problem("C002", f"variant {self.item.variant} is tagged but its XMP claims no PDF/UA part")
+        self.verdicts = validate(data, self.item.variant, claims_ua=claimed_ua or tagged)
+        self.problems.extend(verdict_problems(self.verdicts, self.file))
+
+    def check_colophon(self, xmp: ET.Element | None, record: Mapping[str, Any]) -> None:
+        statement = self.item.statement
+        files = ((statement.metadata_path.name, statement.metadata_sha256),
+                 (statement.body_path.name, statement.body_sha256))
+        created = xmp.findtext(".//xmp:CreateDate", namespaces=_NS) if xmp is not None else None
+        for problem in colophon_problems(self.pdftotext(), record, files, created):
+            self.problem("C014", problem)
+
     def run(self) -> list[Problem]:
         data = self.item.pdf_path.read_bytes()
         if hashlib.sha256(data).hexdigest() != self.item.pdf_sha256:
             self.problem("C001", "the PDF changed since it was rendered")
             return self.problems
+        xmp = None
         try:
             reader = PdfReader(BytesIO(data), strict=True)  # the bytes just hashed, not a second read
             record = self.item.statement.metadata
@@ -196,10 +228,12 @@ class _Checker:
             self.check_attachments(reader)
             self.check_fonts(reader)
             self.check_text(reader, record)
+            self.check_colophon(xmp, record)
         except EnvironmentProblem:
             raise  # the machine lacks a tool: one message, exit 3, not one C001 per PDF
         except Exception as exc:  # a malformed PDF may fail anywhere in pypdf
             self.problem("C001", f"cannot read the PDF ({str(exc)[:200] or 'malformed'}): render it again")
+        self.run_validators(data, xmp)  # whatever our own reading found: a second opinion
         return self.problems
 
 
@@ -208,7 +242,10 @@ def check_pdfs(rendered: Iterable[RenderedStatement]) -> StageReport:
     problems: list[Problem] = []
     items = []
     for item in rendered:
-        found = _Checker(item).run()
+        checker = _Checker(item)
+        found = checker.run()
         problems.extend(found)
-        items.append({"identifier": item.statement.identifier, "pdf": str(item.pdf_path), "ok": not found})
+        items.append({"identifier": item.statement.identifier, "pdf": str(item.pdf_path),
+                      "ok": not any(p.severity == "error" for p in found),
+                      "verdicts": [v.as_dict() for v in checker.verdicts]})
     return StageReport("check", tuple(problems), tuple(items))

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     rendering.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")
     rendering.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT, help=f"PDF/A variant (default: {DEFAULT_VARIANT})")
     rendering.add_argument("--uncompressed", action="store_true", help="write uncompressed PDFs (for inspection)")
+    rendering.add_argument("--rendition-date", default=None, metavar="YYYY-MM-DD[THH:MM:SSZ]",
+                           help="when the PDFs are made, as the archive records it (default: SOURCE_DATE_EPOCH; "
+                                "else none: the PDFs then carry no creation date)")
     rendering.add_argument("--force", action="store_true", help="render again even when inputs are unchanged")
     rendering.add_argument("--workers", type=parse_workers, default=None, help="worker processes for rendering (default: one per core)")
     rendering.add_argument("--executor", default=None, metavar="local|dask://HOST:PORT",

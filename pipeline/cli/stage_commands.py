@@ -12,15 +12,18 @@ from pathlib import Path
 from pipeline import SOFTWARE_AGENT
 from pipeline.core.records import Problem, RenderedStatement, Statement, StageReport
 from pipeline.cli.context import Run, UsageProblem
-from pipeline.core.clock import bagging_date, event_time
+from pipeline.core.clock import bagging_date, event_time, run_rendition_date
 
 def render_config(args: argparse.Namespace):
     from pipeline.render import RenderConfig
 
-    return RenderConfig(
-        templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
-        variant=args.variant, uncompressed=args.uncompressed,
-    )
+    try:
+        return RenderConfig(
+            templates_dir=args.templates, fonts_dir=args.fonts, work_dir=args.build_dir,
+            variant=args.variant, uncompressed=args.uncompressed, rendition_date=run_rendition_date(args),
+        )
+    except ValueError as exc:
+        raise UsageProblem(f"--rendition-date: {exc}") from None
 
 
 
@@ -100,12 +103,15 @@ def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
 
 
 def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
+    from pipeline.events.pipeline_events import validator_events
     from pipeline.package import package_statements
     from pipeline.validate import schema_version
 
+    when = event_time()
     outcome = package_statements(
         rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
-        event_time=event_time(), withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
+        event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
+        validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
     )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

@@ -27,3 +27,14 @@ def event_time() -> dt.datetime:
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     return dt.datetime.now(dt.timezone.utc)
+
+
+def run_rendition_date(args: argparse.Namespace) -> str | None:
+    """--rendition-date, else the SOURCE_DATE_EPOCH instant, else None: never the clock,
+    so the same inputs give the same PDFs (see pipeline/render/rendition.py)."""
+    if getattr(args, "rendition_date", None):
+        return args.rendition_date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None

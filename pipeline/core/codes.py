@@ -45,6 +45,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "R002": ("error", "renderer tried to fetch a resource"),
     "R003": ("error", "WeasyPrint reported a problem"),
     "R005": ("error", "statement file changed since validation"),
+    "R006": ("error", "rendition date malformed"),
     # --- check ----------------------------------------------------------
     "C001": ("error", "PDF cannot be read"),
     "C002": ("error", "PDF/A identification does not match the variant"),
@@ -56,6 +57,10 @@ CODES: Mapping[str, tuple[str, str]] = {
     "C008": ("error", "document language not set"),
     "C009": ("error", "associated file listed more than once in /AF"),
     "C010": ("error", "statement file changed since validation"),
+    "C011": ("error", "an independent PDF/A or PDF/UA validator (page-validation) refuses the PDF"),
+    "C012": ("error", "Siegfried does not identify the PDF as its variant's PRONOM format"),
+    "C013": ("warning", "validators disagree: a known disagreement, shown with both readings"),
+    "C014": ("error", "colophon missing or not saying what the PDF is"),
     # --- package --------------------------------------------------------
     "P001": ("error", "file missing or changed since rendering"),
     "P002": ("error", "archive folder cannot be written"),

@@ -5,10 +5,10 @@ package at every full verify. The log's format and writing live in ``log``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline.core.records import ArchiveVerification, Withdrawal
-from pipeline.events.log import OBJECT_ROLE_OUTCOME, EventDraft, package_link, statement_link
+from pipeline.events.log import OBJECT_ROLE_OUTCOME, EventDraft, package_link, software_agent, statement_link
 
 
 def package_events(name: str, identifiers: Iterable[str], when: dt.datetime, message: str,
@@ -36,6 +36,23 @@ def package_events(name: str, identifiers: Iterable[str], when: dt.datetime, mes
             "deaccession", when, "success",
             f"{withdrawal.identifier} withdrawn on {withdrawal.date}: {withdrawal.reason}; not in {name}, "
             "earlier versions kept", (statement_link(withdrawal.identifier), package)))
+    return drafts
+
+
+def validator_events(check_items: Iterable[Mapping[str, Any]], when: dt.datetime) -> list[EventDraft]:
+    """One validation event per independent validator's verdict on each PDF (the
+    check stage's items carry them), with the validator as the agent."""
+    drafts = []
+    for item in check_items:
+        for verdict in item.get("verdicts", ()):
+            rules = "; ".join(f"{f['rule_id']}: {f['message']}" + (f" (but {f['disagreement']})"
+                              if f["disagreement"] else "") for f in verdict["failures"])
+            drafts.append(EventDraft(
+                "validation", when, verdict["outcome"],
+                f"{verdict['validator']} {verdict['version']}, profile {verdict['profile']}: "
+                f"{verdict['outcome']}" + (f"; {rules}" if rules else ""),
+                (statement_link(item["identifier"]),),
+                (software_agent(f"{verdict['validator']} {verdict['version']}"),)))
     return drafts
 
 

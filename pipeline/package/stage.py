@@ -47,7 +47,7 @@ from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.core.files import fsync_dir
 from pipeline.core.records import PackageOutcome, Problem, RenderedStatement, Withdrawal
 from pipeline.events.check import verify_event_log
-from pipeline.events.log import EVENTS_NAME, append_events, log_head
+from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events
 
@@ -64,6 +64,7 @@ def package_statements(
     event_time: datetime.datetime,
     withdrawals: Sequence[Withdrawal] = (),
     schema_id: str | None = None,
+    validations: Sequence[EventDraft] = (),
     group: str = "statements",
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
@@ -135,6 +136,7 @@ def package_statements(
         log_path = archive_dir / EVENTS_NAME
         drafts = package_events(name, [r.statement.identifier for r in rendered], event_time,
                                 message, withdrawn)
+        drafts[1:1] = validations  # each independent validator's verdict, after our own validation
         info += head_fields(_log_head(log_path))
         target = _build(archive_dir, name, items, info, planned,
                         {PACKAGE_EVENTS: package_event_file(drafts)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -18,6 +19,18 @@ from pipeline.statements.edtf import IssueDate, parse_issue_date
 
 TEMPLATE = "statement.html.j2"
 STYLESHEET = "statement.css"
+
+
+@dataclass(frozen=True)
+class Colophon:
+    """What the last page says about the rendition itself (templates/colophon.html.j2)."""
+
+    software: str  # "statement-archive 0.1.0"
+    files: tuple[tuple[str, str], ...]  # embedded file name, SHA-256
+    rendition_date: str | None  # None: not recorded
+
+    def text(self) -> str:
+        return " ".join((self.software, *(f"{n} {d}" for n, d in self.files), self.rendition_date or ""))
 
 
 def template_environment(templates_dir: Path) -> Environment:
@@ -85,12 +98,13 @@ def document_html(
     metadata: Mapping[str, Any],
     layout: BodyLayout,
     media_type: str,
+    colophon: Colophon,
 ) -> str:
     lang = primary_language(metadata)
     language = catalogue_language(lang)
     messages = page_translations(language)
     environment.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
-    record = {"speaker": None, "subjects": (), "alternative_titles": (), **metadata}
+    record = {"speaker": None, "subjects": (), "alternative_titles": (), "description": None, **metadata}
     record["source"] = {"url": None, "note": None, **metadata.get("source", {})}
     record["rights"] = {"licence": None, **metadata["rights"]}
     issued = issue_date(metadata)
@@ -107,10 +121,11 @@ def document_html(
         body_paragraphs=layout.paragraphs,
         body_html=layout.html,
         body_kind={"text/plain": "plain", "text/markdown": "markdown"}.get(media_type, "html"),
+        colophon=colophon,
     )
 
 
-def visible_text(metadata: Mapping[str, Any], layout: BodyLayout) -> str:
+def visible_text(metadata: Mapping[str, Any], layout: BodyLayout, colophon: Colophon) -> str:
     """Every piece of text the document will draw, for the font-coverage check."""
     source = metadata.get("source", {})
     parts = [
@@ -121,6 +136,6 @@ def visible_text(metadata: Mapping[str, Any], layout: BodyLayout) -> str:
         " ".join(a["title"] for a in metadata.get("alternative_titles", ())),
         source.get("url") or "", source.get("note") or "", metadata["rights"]["statement"],
         metadata["rights"].get("licence") or "",
-        "\n".join(layout.paragraphs), layout.html,
+        "\n".join(layout.paragraphs), layout.html, metadata.get("description") or "", colophon.text(),
     ]
     return "\n".join(parts)

@@ -18,9 +18,10 @@ from pipeline.statements.body import decode_body
 from pipeline.statements.markup import layout_body
 from pipeline.core.records import Problem, Statement
 from pipeline.i18n import catalogues_digest
-from pipeline.render.document import document_html, template_environment, visible_text
+from pipeline.render.document import Colophon, document_html, template_environment, visible_text
 from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, ensure_confined
 from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
+from pipeline.render.rendition import RenditionDate, rendition_date
 from pipeline.render.sandbox import SandboxedFetcher
 from pipeline.render.xmp import DocumentFacts
 
@@ -32,10 +33,14 @@ class RenderConfig:
     work_dir: Path  # build/: fontconfig file and cache live here
     variant: str = DEFAULT_VARIANT
     uncompressed: bool = False
+    #: the run's rendition date (pipeline/render/rendition.py), None if not recorded
+    rendition_date: str | None = None
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown PDF/A variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
+        if self.rendition_date is not None:
+            RenditionDate(self.rendition_date)  # raises ValueError if malformed
 
 
 class RenderRefused(Exception):
@@ -76,7 +81,7 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) ->
     return hashlib.sha256("\n".join((
         SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", _text_stack(), font_set.fingerprint,
         _templates_digest(config.templates_dir), f"catalogues {catalogues_digest()}",
-        str(config.uncompressed),
+        str(config.uncompressed), f"rendition date {config.rendition_date}",
     )).encode()).hexdigest()
 
 
@@ -99,10 +104,20 @@ class Renderer:
     def render(self, statement: Statement, metadata_bytes: bytes, body_bytes: bytes) -> bytes:
         where = str(statement.body_path)
         layout = layout_body(decode_body(body_bytes), statement.media_type)
-        html = document_html(
-            self.environment, self.config.templates_dir, statement.metadata, layout, statement.media_type
+        try:
+            rendition = rendition_date(statement.metadata, self.config.rendition_date)
+        except ValueError as exc:
+            raise RenderRefused([Problem("R006", str(statement.metadata_path), "/rendition_date", str(exc))]) from None
+        colophon = Colophon(
+            SOFTWARE_AGENT.replace("/", " "),
+            ((statement.metadata_path.name, hashlib.sha256(metadata_bytes).hexdigest()),
+             (statement.body_path.name, hashlib.sha256(body_bytes).hexdigest())),
+            rendition.text if rendition else None,
         )
-        missing = self.font_set.uncovered(visible_text(statement.metadata, layout))
+        html = document_html(
+            self.environment, self.config.templates_dir, statement.metadata, layout, statement.media_type, colophon
+        )
+        missing = self.font_set.uncovered(visible_text(statement.metadata, layout, colophon))
         if missing:
             raise RenderRefused([
                 Problem("R001", where, "", (
@@ -111,7 +126,7 @@ class Renderer:
                 )) for c in missing
             ])
         facts = DocumentFacts.from_record(
-            statement.metadata, producer=self.producer, creator_tool=SOFTWARE_AGENT
+            statement.metadata, producer=self.producer, creator_tool=SOFTWARE_AGENT, rendition=rendition
         )
         fetcher = SandboxedFetcher((self.config.templates_dir, self.config.fonts_dir), {})
         name = statement.identifier

@@ -10,11 +10,11 @@ document-information entries, which PDF/A requires to agree with the XMP.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping
 from xml.sax.saxutils import escape
 
+from pipeline.render.rendition import RenditionDate
 from pipeline.statements.edtf import parse_issue_date
 
 NS = {
@@ -22,7 +22,29 @@ NS = {
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
 }
+
+# PDF/A allows only predefined XMP schemas unless the packet describes the
+# others (ISO 19005-1, 6.7.8): pdfuaid is not predefined, so it is described.
+_PDFUA_EXTENSION_SCHEMA = """\
+  <rdf:Description rdf:about=""
+      xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+      xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+      xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+    <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+      <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+      <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+      <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+      <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+        <pdfaProperty:name>part</pdfaProperty:name>
+        <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+        <pdfaProperty:category>internal</pdfaProperty:category>
+        <pdfaProperty:description>Part of ISO 14289 to which the file conforms</pdfaProperty:description>
+      </rdf:li></rdf:Seq></pdfaSchema:property>
+    </rdf:li></rdf:Bag></pdfaExtension:schemas>
+  </rdf:Description>
+"""
 
 
 @dataclass(frozen=True)
@@ -31,7 +53,7 @@ class DocumentFacts:
 
     title: str
     creator: str
-    date_issued: str  # as in the record: YYYY, YYYY-MM or YYYY-MM-DD
+    date_issued: str  # as the record says it (dc:date)
     languages: tuple[str, ...]
     subjects: tuple[str, ...]
     identifier: str
@@ -39,11 +61,12 @@ class DocumentFacts:
     description: str | None
     producer: str
     creator_tool: str
-    timestamp: dt.datetime  # the PDF's creation date: from the record, not the clock
     alternative_titles: tuple[tuple[str, str], ...] = ()  # (language tag, title)
+    rendition: RenditionDate | None = None  # when the PDF was made, if recorded: never the issue date
 
     @classmethod
-    def from_record(cls, metadata: Mapping[str, Any], *, producer: str, creator_tool: str) -> "DocumentFacts":
+    def from_record(cls, metadata: Mapping[str, Any], *, producer: str, creator_tool: str,
+                    rendition: RenditionDate | None) -> "DocumentFacts":
         return cls(
             title=metadata["title"],
             creator=metadata["issuer"],
@@ -55,36 +78,16 @@ class DocumentFacts:
             description=metadata.get("description"),
             producer=producer,
             creator_tool=creator_tool,
-            timestamp=issued_instant(metadata["date_issued"]),
             alternative_titles=tuple((a["language"], a["title"]) for a in metadata.get("alternative_titles", ())),
+            rendition=rendition,
         )
 
 
-def issued_instant(date_issued: str) -> dt.datetime:
-    """The first instant of the period a record's date names (UTC midnight).
-
-    A PDF creation date needs a full date; the record's own precision is
-    kept in ``dc:date``.
-    """
-    # EDTF: the earliest day the record allows, else the latest; an undated
-    # record has neither (placeholder until the rendition date is recorded).
-    issued = parse_issue_date(date_issued)
-    day = issued.lower or issued.upper or dt.date(1970, 1, 1)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-
-
 def _known_date(date_issued: str) -> list[str]:
-    """``dc:date`` with only what the record's EDTF date certainly says (none if undated)."""
+    """``dc:date`` with only what the record's EDTF date certainly says (none if undated):
+    an XMP Date cannot hold EDTF's qualifiers, and must not claim more than is known."""
     known = parse_issue_date(date_issued).known
     return [_array("dc:date", "Seq", (known,))] if known else []
-
-
-def xmp_date(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def pdf_date(moment: dt.datetime) -> str:
-    return moment.strftime("D:%Y%m%d%H%M%SZ")
 
 
 def _text(value: str) -> str:
@@ -122,8 +125,11 @@ def _description(prefix: str, properties: list[str]) -> str:
             f"    {body}\n  </rdf:Description>\n")
 
 
-def xmp_packet(facts: DocumentFacts, *, part: int, conformance: str) -> bytes:
-    """The complete XMP packet (UTF-8, with the xpacket wrapper)."""
+def xmp_packet(facts: DocumentFacts, *, part: int, conformance: str, ua_part: int | None = None) -> bytes:
+    """The complete XMP packet (UTF-8, with the xpacket wrapper).
+
+    ``ua_part``: the PDF/UA part claimed (tagged variants), with its schema description.
+    """
     dc = [
         title_alternatives(facts),
         _array("dc:creator", "Seq", (facts.creator,)),
@@ -136,13 +142,11 @@ def xmp_packet(facts: DocumentFacts, *, part: int, conformance: str) -> bytes:
     if facts.description:
         dc.append(_alt("dc:description", facts.description))
     dc.append(_simple("dc:format", "application/pdf"))
-    stamp = xmp_date(facts.timestamp)
-    tool = [
-        _simple("xmp:CreatorTool", facts.creator_tool),
-        _simple("xmp:CreateDate", stamp),
-        _simple("xmp:ModifyDate", stamp),
-        _simple("xmp:MetadataDate", stamp),
-    ]
+    tool = [_simple("xmp:CreatorTool", facts.creator_tool)]
+    if facts.rendition:  # no date rather than an invented one
+        stamp = facts.rendition.xmp()
+        tool += [_simple("xmp:CreateDate", stamp), _simple("xmp:ModifyDate", stamp),
+                 _simple("xmp:MetadataDate", stamp)]
     producer = [_simple("pdf:Producer", facts.producer)]
     if facts.subjects:
         producer.append(_simple("pdf:Keywords", keywords(facts)))
@@ -152,6 +156,8 @@ def xmp_packet(facts: DocumentFacts, *, part: int, conformance: str) -> bytes:
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
         + _description("pdfaid", [_simple("pdfaid:part", str(part)),
                                   _simple("pdfaid:conformance", conformance.upper())])
+        + (_description("pdfuaid", [_simple("pdfuaid:part", str(ua_part))]) + _PDFUA_EXTENSION_SCHEMA
+           if ua_part else "")
         + _description("dc", dc)
         + _description("xmp", tool)
         + _description("pdf", producer)
@@ -172,9 +178,9 @@ def info_dictionary(facts: DocumentFacts) -> dict[str, str]:
         "Author": facts.creator,
         "Creator": facts.creator_tool,
         "Producer": facts.producer,
-        "CreationDate": pdf_date(facts.timestamp),
-        "ModDate": pdf_date(facts.timestamp),
     }
+    if facts.rendition:
+        info["CreationDate"] = info["ModDate"] = facts.rendition.pdf()
     if facts.description:
         info["Subject"] = facts.description
     if facts.subjects:
