@@ -192,8 +192,8 @@ class DaskCluster:
         try:
             from distributed import Client
         except ImportError:
-            raise EnvironmentProblem("--executor dask:// needs Dask: pip install "
-                                     "'statement-archive[dask]'") from None
+            raise EnvironmentProblem("--executor dask:// needs the dask extra: make install EXTRAS=dask "
+                                     "(or pip install 'statement-archive[dask]')") from None
         try:
             client = Client(self.address, timeout="20s", set_as_default=False)
         except OSError as exc:
@@ -237,13 +237,15 @@ def executor_from(spec: str | None, workers: int | None = None) -> RenderExecuto
 
 # -- the check stage: skip what provably passed, spread the rest ------------------
 
-def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = None) -> StageReport:
+def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> StageReport:
     """The check stage's report for *rendered*, checking only what needs it.
 
     A PDF whose exact bytes passed the same checker for the same statement
     bytes is not read again (``checkcache.passed_check_before``); the others are
     checked in a pool of *workers* processes (default: one per core).
-    Items and problems keep the order of *rendered*.
+    Items and problems keep the order of *rendered*. *progress* is called
+    with (identifier, done, total) as each PDF's check is known.
     """
     from .check_pdf import check_pdfs
     from .checkcache import checker_fingerprint, passed_check_before, record_passed_check
@@ -251,12 +253,29 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     checker = checker_fingerprint()
     todo = [item for item in rendered if not passed_check_before(item, checker)]
     workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(todo) / 8)))
-    chunks = [todo[i::workers] for i in range(workers)]  # interleaved: similar mixes of documents
+    done, total = len(rendered) - len(todo), len(rendered)
+    if progress:
+        waiting = {id(item) for item in todo}
+        for number, item in enumerate((i for i in rendered if id(i) not in waiting), 1):
+            progress(item.statement.identifier, number, total)
+
+    def checked(chunk_report: StageReport) -> StageReport:
+        nonlocal done
+        for entry in chunk_report.items:
+            done += 1
+            if progress:
+                progress(entry["identifier"], done, total)
+        return chunk_report
+
     if workers == 1:
-        reports = [check_pdfs(todo)]
+        reports = [checked(check_pdfs([item])) for item in todo]
     else:
+        # Interleaved chunks (similar mixes of documents), a few per worker so
+        # progress moves while the pool works.
+        count = min(len(todo), workers * 4)
+        chunks = [todo[i::count] for i in range(count)]
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            reports = list(pool.map(check_pdfs, chunks))
+            reports = [checked(report) for report in pool.map(check_pdfs, chunks)]
     by_file = {str(item.pdf_path): item.statement.identifier for item in todo}
     found: dict[str, tuple[dict, list[Problem]]] = {}
     for report in reports:

@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .bag.archive import (
     INCOMING_NAME, PackageName, archive_lock, list_packages, valid_group,
@@ -52,6 +52,7 @@ def package_statements(
     bagging_date: datetime.date,
     software_agent: str,
     group: str = "statements",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
@@ -99,7 +100,7 @@ def package_statements(
                 ("Predecessor-Package", newest[0].name),
                 ("Predecessor-Tagmanifest-SHA256", _tagmanifest_sha256(*newest)),
             ]
-        target = _build(archive_dir, name, items, info, planned)
+        target = _build(archive_dir, name, items, info, planned, progress)
     return PackageOutcome(
         name=name, path=target, version=version, created=True,
         message=f"wrote {name} with {len(rendered)} statements", statements=len(rendered),
@@ -253,7 +254,8 @@ def _not_writable(archive_dir: Path, exc: OSError) -> ArchiveError:
 
 
 def _build(archive_dir: Path, name: str, items: list[PayloadItem],
-           info: list[tuple[str, str]], planned: dict[str, str]) -> Path:
+           info: list[tuple[str, str]], planned: dict[str, str],
+           progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Write the bag in .incoming/, then rename it to archive/<name>."""
     target = archive_dir / name
     if os.path.lexists(target):
@@ -265,7 +267,7 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem],
         incoming.mkdir(exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=incoming))
         os.chmod(building, DIR_MODE)
-        write_bag(building, items, info, expected_sha256=planned)
+        write_bag(building, items, info, expected_sha256=planned, progress=progress)
         fsync_dir(incoming)
         os.rename(building, target)
         building = None

@@ -11,14 +11,16 @@ Exit codes (also in README.md and ``--help``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from ..errors import PipelineError, ProblemsFound
 from ..records import StageReport
+from .progress import Progress, Task
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_ARCHIVE = 0, 1, 2, 3, 4
 
@@ -36,14 +38,28 @@ class Run:
     err: TextIO
     reports: list[StageReport] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    _bars: Progress | None = field(default=None, init=False, repr=False)
 
     def say(self, text: str) -> None:
         if not self.args.json:
             print(text, file=self.out)
 
+    @property
+    def bars(self) -> Progress:
+        """Progress on stderr: a bar on a terminal, lines otherwise, nothing with --quiet."""
+        if self._bars is None:
+            self._bars = Progress(self.err, quiet=self.args.quiet)
+        return self._bars
+
     def progress(self, text: str) -> None:
-        if not self.args.quiet:
-            print(text, file=self.err, flush=True)
+        """A progress message on stderr (above the bar, if one is drawn)."""
+        self.bars.note(text)
+
+    @contextlib.contextmanager
+    def task(self, description: str, total: int | None) -> Iterator[Task]:
+        """One stage's progress: call ``task.advance(identifier, what)`` once per item."""
+        with self.bars.task(description, total) as task:
+            yield task
 
     def stage(self, report: StageReport) -> StageReport:
         self.reports.append(report)

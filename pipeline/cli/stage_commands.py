@@ -57,15 +57,12 @@ def run_validate(run: Run) -> list[Statement]:
 def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
     from ..render import render_statements
 
-    total = len(statements)
-
-    def progress(index: int, statement: Statement, what: str) -> None:
-        run.progress(f"[{index}/{total}] {what}: {statement.identifier}")
-
-    rendered, report = render_statements(
-        statements, _pdf_dir(run.args), render_config(run.args), force=run.args.force, progress=progress,
-        executor=_executor(run.args),
-    )
+    with run.task("render", len(statements)) as task:
+        rendered, report = render_statements(
+            statements, _pdf_dir(run.args), render_config(run.args), force=run.args.force,
+            progress=lambda index, statement, what: task.advance(statement.identifier, what),
+            executor=_executor(run.args),
+        )
     run.stage(report)
     return rendered
 
@@ -96,17 +93,20 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
 def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
     from ..executors import check_changed
 
-    run.progress(f"checking {len(rendered)} PDF(s)")
-    run.stage(check_changed(rendered, run.args.workers))
+    with run.task("check", len(rendered)) as task:
+        report = check_changed(rendered, run.args.workers, progress=task.step)
+    run.stage(report)
 
 
 
 def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
     from ..package import package_statements
 
-    outcome = package_statements(
-        rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
-    )
+    with run.task("package", None) as task:
+        outcome = package_statements(
+            rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
+            progress=task.step,
+        )
     run.extra["package"] = {
         "name": outcome.name, "path": str(outcome.path), "version": outcome.version,
         "created": outcome.created, "message": outcome.message, "statements": outcome.statements,
