@@ -15,7 +15,10 @@ EXTRAS ?=
 # `make test` runs the fast set in parallel; CI (CI=true) and `make test-all` run everything.
 # Tests marked `long` or `slow` (fault-injection rounds, the benchmark smoke run) are the difference.
 JOBS   ?= auto
-PYTEST := $(PY) -m pytest -n $(JOBS) --dist loadgroup
+# loadscope: a module's tests stay on one worker, so module fixtures (a Dask cluster, the
+# crash tests' reference build) are made once and the crash rounds run in order.
+# (loadgroup/xdist_group does not group under pytest 9 with xdist 3.8: tried, tests split.)
+PYTEST := $(PY) -m pytest -n $(JOBS) --dist loadscope
 # CI=true (or 1, yes), as tests/ci_required.py reads it.
 ifneq ($(filter true 1 yes TRUE True YES,$(CI)),)
 TEST_SELECTION :=

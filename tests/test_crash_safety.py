@@ -11,9 +11,9 @@ build's. At least 30 kills in CI (40 rounds); set STATEMENT_ARCHIVE_CRASH_ROUNDS
 Each round is its own test, so pytest shows the rounds' progress as they
 run. `make test` runs a few file-triggered rounds (FAST_TRIGGERS); the others
 are marked `long` and run in CI and with `make test-all`, where
-test_most_rounds_killed_a_running_build then checks the tally. The module is
-one xdist group: its rounds share the reference build and run in order on one
-worker.
+test_most_rounds_killed_a_running_build then checks the tally. `make test`
+runs pytest-xdist with --dist loadscope, so the module's rounds share the
+reference build and run in order on one worker.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ from statement_factory import write_statement
 
 ROUNDS = int(os.environ.get("STATEMENT_ARCHIVE_CRASH_ROUNDS", "40"))
 DATE = "2026-11-28"
-
-pytestmark = pytest.mark.xdist_group("crash_safety")
 
 FILE_TRIGGERS = [
     "build/pdf/.*.partial",

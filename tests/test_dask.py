@@ -24,7 +24,7 @@ try:
 except ImportError:
     distributed = None
 
-pytestmark = [pytest.mark.ci_required, pytest.mark.xdist_group("dask"), pytest.mark.skipif(
+pytestmark = [pytest.mark.ci_required, pytest.mark.skipif(
     distributed is None, reason="Dask is an optional extra: make install EXTRAS=dask (make test installs it)")]
 
 

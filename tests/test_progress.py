@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from pipeline.cli import main
 from pipeline.cli.progress import Progress
+from statement_factory import write_statement
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    """Three small statements: enough to see one line per item, cheap to build three times."""
+    folder = tmp_path / "statements"
+    for name in ("alpha", "beta", "gamma"):
+        write_statement(folder, name, f"Statement {name}.\n\nSecond paragraph.\n")
+    return folder
 
 
 class Terminal(io.StringIO):
@@ -21,10 +33,10 @@ def build(tmp_path, corpus, *extra: str, err=None) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_not_a_terminal_one_line_per_item_for_every_stage(tmp_path, corpus_copy, fonts_dir):
-    code, out, err = build(tmp_path, corpus_copy)
+def test_not_a_terminal_one_line_per_item_for_every_stage(tmp_path, corpus, fonts_dir):
+    code, out, err = build(tmp_path, corpus)
     assert code == 0, out + err
-    count = len(list(corpus_copy.glob("*.json")))
+    count = len(list(corpus.glob("*.json")))
     lines = err.splitlines()
     assert len([line for line in lines if line.startswith("[") and "] rendered: " in line]) == count
     assert len([line for line in lines if "] check: " in line]) == count
@@ -32,7 +44,7 @@ def test_not_a_terminal_one_line_per_item_for_every_stage(tmp_path, corpus_copy,
     assert packaged and packaged[-1].startswith(f"[{len(packaged)}/{len(packaged)}]")
     assert "\x1b[" not in err  # no terminal codes in a log
 
-    code, out, err = build(tmp_path, corpus_copy)  # nothing changed: every item says so
+    code, out, err = build(tmp_path, corpus)  # nothing changed: every item says so
     assert code == 0
     assert len([line for line in err.splitlines() if "] unchanged: " in line]) == count
     verify_err = io.StringIO()
@@ -40,15 +52,15 @@ def test_not_a_terminal_one_line_per_item_for_every_stage(tmp_path, corpus_copy,
     assert verify_err.getvalue().splitlines()[0].startswith("[1/1] verify: statements-2026-11-28-v0001")
 
 
-def test_quiet_prints_nothing(tmp_path, corpus_copy, fonts_dir):
-    code, out, err = build(tmp_path, corpus_copy, "--quiet", err=Terminal())
+def test_quiet_prints_nothing(tmp_path, corpus, fonts_dir):
+    code, out, err = build(tmp_path, corpus, "--quiet", err=Terminal())
     assert code == 0 and err == ""
 
 
-def test_on_a_terminal_a_bar_with_counts_not_one_line_per_item(tmp_path, corpus_copy, fonts_dir):
-    code, out, err = build(tmp_path, corpus_copy, err=Terminal())
+def test_on_a_terminal_a_bar_with_counts_not_one_line_per_item(tmp_path, corpus, fonts_dir):
+    code, out, err = build(tmp_path, corpus, err=Terminal())
     assert code == 0, out + err
-    count = len(list(corpus_copy.glob("*.json")))
+    count = len(list(corpus.glob("*.json")))
     assert f"{count}/{count}" in err and "render" in err and "check" in err
     assert "] rendered: " not in err  # the bar, not the plain lines
 
