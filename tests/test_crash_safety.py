@@ -4,9 +4,9 @@ Each round starts a `build` in a subprocess and kills its whole process
 group with SIGKILL, either after a delay (spread over the length of an
 uninterrupted build) or the moment a chosen file appears (a PDF being
 written, a bag half-built in .incoming/, a manifest, the final rename…).
-A time round whose build had already
-finished is tried again with half the delay (twice at most). After each kill: `verify` passes (no partial package is visible), the next
-build completes, and its packages are byte-identical to an uninterrupted
+A time round whose build had already finished is tried again with half the
+delay (twice at most). After each kill: `verify` passes (no partial package
+is visible), the next build completes, and its packages are byte-identical to an uninterrupted
 build's. At least 30 kills in CI (40 rounds); set STATEMENT_ARCHIVE_CRASH_ROUNDS for more.
 
 Each round is its own test, so pytest shows the rounds' progress as they
