@@ -1,15 +1,31 @@
-# The archive pipeline. `make` sets up .venv, installs, and builds archive/
-# from statements/; `make test` runs the tests. See README.md.
+# The archive pipeline. `make` installs what is missing (system packages, .venv,
+# pinned fonts) and builds archive/ from statements/; `make test` does the same
+# for the tests and runs them. See README.md.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/statement-archive
 STAMP  := $(VENV)/.installed-stamp
-FONTS_STAMP := fonts/.verified-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 ARGS   ?=
+# Optional extras for `make install`, e.g. EXTRAS=s3,dask (test, s3, dask).
+EXTRAS ?=
+# `make test` runs the fast set in parallel; CI (CI=true) and `make test-all` run everything.
+# Tests marked `long` or `slow` (fault-injection rounds, the benchmark smoke run) are the difference.
+JOBS   ?= auto
+# loadscope: a module's tests stay on one worker, so module fixtures (a Dask cluster, the
+# crash tests' reference build) are made once and the crash rounds run in order.
+# (loadgroup/xdist_group does not group under pytest 9 with xdist 3.8: tried, tests split.)
+PYTEST := $(PY) -m pytest -n $(JOBS) --dist loadscope
+# CI=true (or 1, yes), as tests/ci_required.py reads it.
+ifneq ($(filter true 1 yes TRUE True YES,$(CI)),)
+TEST_SELECTION :=
+else
+TEST_SELECTION := -m "not (long or slow)"
+endif
 
-.PHONY: all build validate render check package verify submit test system test-system fonts clean distclean help
+.PHONY: all build validate render check package verify submit test test-all install system test-system fonts clean distclean help
 
 all: build
 
@@ -21,42 +37,59 @@ help:
 	@echo "make package    bundle checked PDFs into a new archive package (only if anything changed)"
 	@echo "make verify     verify every package under archive/"
 	@echo "make submit     send the newest verified package's PDFs to the records system"
-	@echo "make test       run the test suite"
+	@echo "make install EXTRAS=s3,dask   add optional extras (s3: S3 targets, dask: Dask executor)"
+	@echo "make test       run the fast tests in parallel (everything when CI=true)"
+	@echo "make test-all   run every test, including the long fault-injection rounds"
 	@echo "make clean      remove build/ (never archive/)"
 	@echo "Pass options with ARGS, e.g. make build ARGS='--variant 1b --json'"
 
+# Installs missing Debian packages (as root, or with password-less sudo), or
+# prints the command and stops with exit code 3.
 system:
 	@$(PYTHON) tools/check_system.py
 
 test-system:
 	@$(PYTHON) tools/check_system.py --for-tests
 
-$(STAMP): pyproject.toml | system
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+$(PY): | system
+	@echo "creating $(VENV) (a few seconds)…"
+	@$(PYTHON) -m venv $(VENV)
+
+# pip prints a line per package; no --quiet: a silent minute looks like a hang.
+$(STAMP): pyproject.toml | $(PY)
+	@echo "installing the Python packages for building (about 30 s the first time)…"
+	$(PY) -m pip install --no-input -e .
 	@touch $@
 
+$(TEST_STAMP): pyproject.toml | $(PY) test-system
+	@echo "installing the Python packages for the tests (pytest, Dask, moto, wsgidav…; about 1 min the first time)…"
+	$(PY) -m pip install --no-input -e '.[test]'
+	@touch $@ $(STAMP)
+
+install: | $(PY)
+	@echo "installing the project$(if $(EXTRAS), with extras: $(EXTRAS)) (about 30 s or more)…"
+	$(PY) -m pip install --no-input -e '.$(if $(EXTRAS),[$(EXTRAS)])'
+	@touch $(STAMP)
+
+# Checks the font files themselves every time (a fraction of a second), installing
+# what is missing or wrong: a stamp would say "nothing to be done" about a deleted font.
 # The venv's Python, for pip: some pinned fonts come from PyPI wheels.
-$(FONTS_STAMP): fonts/fonts.lock $(wildcard fonts/extra.lock) | $(STAMP)
-	$(PY) tools/install_fonts.py
-	@touch $@
+fonts: | $(PY)
+	@$(PY) tools/install_fonts.py
 
-fonts: $(FONTS_STAMP)
-
-build: $(STAMP) $(FONTS_STAMP)
+build: $(STAMP) fonts
 	$(CLI) build $(ARGS)
 
 validate: $(STAMP)
 	$(CLI) validate $(ARGS)
 
-render: $(STAMP) $(FONTS_STAMP)
+render: $(STAMP) fonts
 	$(CLI) render $(ARGS)
 
-check: $(STAMP) $(FONTS_STAMP)
+check: $(STAMP) fonts
 	$(CLI) check $(ARGS)
 
-package: $(STAMP) $(FONTS_STAMP)
+package: $(STAMP) fonts
 	$(CLI) package $(ARGS)
 
 verify: $(STAMP)
@@ -65,8 +98,11 @@ verify: $(STAMP)
 submit: $(STAMP)
 	$(CLI) submit $(ARGS)
 
-test: test-system $(STAMP) $(FONTS_STAMP)
-	$(PY) -m pytest $(ARGS)
+test: $(TEST_STAMP) fonts
+	$(PYTEST) $(TEST_SELECTION) $(ARGS)
+
+test-all: $(TEST_STAMP) fonts
+	$(PYTEST) $(ARGS)
 
 # Never touches archive/: packages are permanent.
 clean:

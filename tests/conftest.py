@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ci_required import pytest_runtest_makereport  # noqa: F401  (the hook: CI=true turns ci_required skips into failures)
 from statement_factory import write_statement  # noqa: F401  (re-exported for tests)
 
 PROJECT = Path(__file__).resolve().parents[1]

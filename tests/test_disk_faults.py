@@ -18,7 +18,8 @@ import pytest
 from pipeline.cli import main
 from statement_factory import write_statement
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+pytestmark = [pytest.mark.ci_required,
+              pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")]
 
 
 @pytest.fixture()

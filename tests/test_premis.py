@@ -145,3 +145,27 @@ def test_cli_stdout_file_and_damage(log, tmp_path):
     out = io.StringIO()
     assert main(["export-premis", "--archive", str(log.parent)], out=out, err=io.StringIO()) == 1
     assert "E004" in out.getvalue() and "<premis" not in out.getvalue()
+
+
+def test_identifier_types_say_what_the_value_is(tmp_path):
+    from pipeline.events.log import location_link, location_type
+
+    assert location_type("s3://records/inbox/nl-1/v0001/nl-1.pdf") == "URI"
+    assert location_type("https://dav.example/inbox/nl-1.pdf") == "URI"
+    assert location_type("urn:records:receipt:42") == "URI"
+    assert location_type("/srv/records-inbox/nl-1/v0001/nl-1.pdf") == "local"
+    assert location_type("records-inbox/nl-1.pdf") == "local"
+    assert location_type("C:\\inbox\\nl-1.pdf") == "local"
+    assert location_link("/srv/records-inbox/nl-1.pdf", "outcome").type == "local"
+    # A log written before the fix typed a drop-folder path as "URI": the export corrects it.
+    path = tmp_path / EVENTS_NAME
+    append_event(path, "transfer", when=WHEN, outcome="success", detail="sent",
+                 objects=[Link("URI", "/srv/records-inbox/nl-1.pdf", "outcome"),
+                          Link("URI", "s3://records/nl-1.pdf", "outcome")],
+                 agents=[Link("software", SOFTWARE_AGENT, "executing program")])
+    root = ET.fromstring(export_premis(path))
+    typed = {text(o, "premis:objectIdentifier/premis:objectIdentifierValue"):
+             text(o, "premis:objectIdentifier/premis:objectIdentifierType") for o in root.findall("premis:object", NS)}
+    assert typed == {"/srv/records-inbox/nl-1.pdf": "local", "s3://records/nl-1.pdf": "URI"}
+    linked = [text(e, "premis:linkingObjectIdentifierType") for e in root.iter(f"{{{NS['premis']}}}linkingObjectIdentifier")]
+    assert sorted(linked) == ["URI", "local"]

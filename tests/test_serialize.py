@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -91,3 +93,21 @@ def test_cli_export_and_unpack(package, tmp_path):
     err = io.StringIO()
     assert main(["unpack", str(evil), "--into", str(tmp_path / "copy2")], out=io.StringIO(), err=err) == 1
     assert "absolute path" in err.getvalue()
+
+
+def test_cli_export_defaults_to_exports_and_takes_a_folder(package, tmp_path, monkeypatch, project_dir):
+    monkeypatch.chdir(tmp_path)
+    args = ["export", package.name, "--archive", str(package.parent), "--json"]
+    out = io.StringIO()
+    assert main(args, out=out) == 0
+    default = tmp_path / "exports" / f"{package.name}.tar"
+    assert default.is_file() and json.loads(out.getvalue())["tar"] == f"exports/{package.name}.tar"
+    assert not (tmp_path / f"{package.name}.tar").exists()  # never the project root any more
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    assert main([*args, "--output", str(folder)], out=io.StringIO()) == 0
+    assert (folder / f"{package.name}.tar").read_bytes() == default.read_bytes()
+    assert main([*args, "--output", str(tmp_path / "new-folder") + "/"], out=io.StringIO()) == 0
+    assert (tmp_path / "new-folder" / f"{package.name}.tar").read_bytes() == default.read_bytes()
+    ignored = subprocess.run(["git", "check-ignore", "-q", "exports/x.tar"], cwd=project_dir)
+    assert ignored.returncode == 0, "exports/ must be ignored by git"

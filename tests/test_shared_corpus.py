@@ -17,12 +17,11 @@ from shared_corpus import (
     write_shared_corpus,
 )
 
-if not SHARED_CORPUS.is_dir():
-    pytest.skip(
-        f"../shared/corpus not present: {SHARED_CORPUS} does not exist (the real-statement corpus is only "
-        "on CI and developer machines; set STATEMENT_ARCHIVE_SHARED_CORPUS to point elsewhere)",
-        allow_module_level=True,
-    )
+pytestmark = [pytest.mark.ci_required, pytest.mark.skipif(
+    not SHARED_CORPUS.is_dir(),
+    reason=f"../shared/corpus not present: {SHARED_CORPUS} does not exist (the real-statement corpus is only "
+           "on CI and developer machines; set STATEMENT_ARCHIVE_SHARED_CORPUS to point elsewhere)",
+)]
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import pytest
 from pipeline.cli import main
 from shared_corpus import SHARED_CORPUS, write_shared_corpus
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.ci_required, pytest.mark.skipif(
     not SHARED_CORPUS.is_dir(), reason=f"{SHARED_CORPUS} not present: the real-statement corpus is only on CI and developer machines"
-)
+)]
 
 
 def test_real_statements_build_check_package_and_verify(tmp_path):

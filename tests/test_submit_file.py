@@ -58,6 +58,9 @@ def test_submit_to_a_drop_folder_then_nothing_more(tmp_path):
     transfers = [e for e in read_events(archive / EVENTS_NAME) if e.event_type == "transfer"]
     assert [o.value for e in transfers for o in e.objects if o.type == "statement"] == ["alpha", "beta"]
     assert {e.date_time[:19] for e in transfers} == {"2026-12-01T09:30:00"}
+    # A drop-folder copy is a path: a PREMIS `local` identifier, not a "URI".
+    assert [(o.type, o.value) for e in transfers for o in e.objects if o.role == "outcome"] == [
+        ("local", str(folder / "alpha.pdf")), ("local", str(inbox / "beta" / "v0001" / "beta.pdf"))]
 
     before = {p: p.stat().st_mtime_ns for p in inbox.rglob("*")}
     code, out, _ = cli("submit", "--archive", str(archive), "--target", inbox.as_uri())

@@ -99,6 +99,7 @@ def test_shipped_statements_carry_the_quirks_and_scripts_they_promise():
     assert any(n.endswith(".md") for n in bodies)
 
 
+@pytest.mark.ci_required
 def test_seed_is_kept_byte_for_byte():
     if not SEED.exists():
         pytest.skip(f"{SEED} not present (../shared is only on CI and developer machines)")

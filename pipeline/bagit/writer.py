@@ -18,7 +18,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, FileDigest, format_manifest, hash_stream
 from pipeline.bagit.paths import is_payload_path, unsafe_reason
@@ -117,6 +117,7 @@ def write_bag(
     info: Sequence[tuple[str, str]],
     expected_sha256: Mapping[str, str] | None = None,
     tag_files: Mapping[str, bytes] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> WrittenBag:
     """Write a complete bag into the empty folder *root*.
 
@@ -126,15 +127,18 @@ def write_bag(
     Elements are written sorted by label. With *expected_sha256* (each
     payload path's SHA-256, known before writing), a source whose bytes differ
     raises SourceChanged: each source is read once, hashed while copied.
-    OSError means the bag could not be written.
+    OSError means the bag could not be written. *progress* is called with
+    (bag path, done, total) after each payload file.
     """
     check_layout(items)
     if any(label == "Payload-Oxum" for label, _ in info):
         raise ValueError("Payload-Oxum is computed by write_bag")
     payload: dict[str, FileDigest] = {}
     changed: list[PayloadItem] = []
-    for item in sorted(items, key=lambda i: i.bag_path):
+    for number, item in enumerate(sorted(items, key=lambda i: i.bag_path), 1):
         digest = _copy_item(root, item)
+        if progress:
+            progress(item.bag_path, number, len(items))
         if expected_sha256 is not None and expected_sha256.get(item.bag_path) != digest.digests["sha256"]:
             changed.append(item)  # go on: the officer hears of every changed file at once
         payload[item.bag_path] = digest

@@ -11,32 +11,49 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Sequence
+from typing import Callable, Sequence
 
 from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check, recorded_verdicts
 from pipeline.check.stage import check_pdfs
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 
 
-def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = None) -> StageReport:
+def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> StageReport:
     """The check stage's report for *rendered*, checking only what needs it.
 
     A PDF whose exact bytes passed the same checker for the same statement
     bytes is not read again (``pipeline.check.cache.passed_check_before``); the others are
     checked in a pool of *workers* processes (default: one per core).
-    Items and problems keep the order of *rendered*.
+    Items and problems keep the order of *rendered*. *progress* is called
+    with (identifier, done, total) as each PDF's check is known.
     """
-    from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check, recorded_verdicts
-
     checker = checker_fingerprint()
     todo = [item for item in rendered if not passed_check_before(item, checker)]
     workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(todo) / 8)))
-    chunks = [todo[i::workers] for i in range(workers)]  # interleaved: similar mixes of documents
+    done, total = len(rendered) - len(todo), len(rendered)
+    if progress:
+        waiting = {id(item) for item in todo}
+        for number, item in enumerate((i for i in rendered if id(i) not in waiting), 1):
+            progress(item.statement.identifier, number, total)
+
+    def checked(chunk_report: StageReport) -> StageReport:
+        nonlocal done
+        for entry in chunk_report.items:
+            done += 1
+            if progress:
+                progress(entry["identifier"], done, total)
+        return chunk_report
+
     if workers == 1:
-        reports = [check_pdfs(todo)]
+        reports = [checked(check_pdfs([item])) for item in todo]
     else:
+        # Interleaved chunks (similar mixes of documents), a few per worker so
+        # progress moves while the pool works.
+        count = min(len(todo), workers * 4)
+        chunks = [todo[i::count] for i in range(count)]
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            reports = list(pool.map(check_pdfs, chunks))
+            reports = [checked(report) for report in pool.map(check_pdfs, chunks)]
     by_file = {str(item.pdf_path): item.statement.identifier for item in todo}
     found: dict[str, tuple[dict, list[Problem]]] = {}
     for report in reports:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from pipeline.core.errors import ArchiveError, ProblemsFound
 from pipeline.core.records import Problem, StageReport
 from pipeline.cli.context import Run, UsageProblem
 from pipeline.core.clock import event_time
+
+EXPORTS_DIR = "exports"  # default folder for `export` (in .gitignore)
 
 def run_verify(run: Run) -> None:
     from pipeline.verify import verification_report, verify_archive, verify_bags
@@ -21,7 +24,8 @@ def run_verify(run: Run) -> None:
     if bags:  # named bags (e.g. BagIt 0.97 bags from other tools), not the archive
         if missing := [str(b) for b in bags if not b.exists() and not b.is_symlink()]:
             raise UsageProblem(f"no such bag: {', '.join(missing)}")
-        results = verify_bags(bags, mode=mode)
+        with run.task("verify", len(bags)) as task:
+            results = verify_bags(bags, mode=mode, progress=task.step)
         for bag in results:
             holes = sum(1 for p in bag.problems if p.code == "B024")
             incomplete = f"; incomplete: {holes} file{'s' * (holes != 1)} to fetch" if holes else ""
@@ -32,7 +36,8 @@ def run_verify(run: Run) -> None:
     from pipeline.cli.seal_commands import seal_check_for
 
     seals = seal_check_for(run)  # every seal present; --require-seal
-    result = verify_archive(args.archive, mode=mode, sidecar_check=seals)
+    with run.task("verify", None) as task:
+        result = verify_archive(args.archive, mode=mode, sidecar_check=seals, progress=task.step)
     for package in result.packages:
         run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
                 f"({package.files_checked} files, {package.bytes_checked} {checked})")
@@ -141,10 +146,25 @@ def cmd_export(run: Run) -> None:
     package = run.args.archive / run.args.package
     if not package.is_dir():
         raise UsageProblem(f"{package}: no such package")
-    output = run.args.output or Path(f"{run.args.package}.tar")
+    output = export_path(run.args.output, run.args.package)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageProblem(f"{output.parent} cannot be created: {exc.strerror or exc}") from exc
     write_tar(package, output)
     run.extra["tar"] = str(output)
     run.say(f"wrote {output}")
+
+
+
+def export_path(output: str | None, package: str) -> Path:
+    """--output FILE as given; --output DIR (an existing folder, or ending in /) gets
+    DIR/PACKAGE.tar; no --output: exports/PACKAGE.tar, a folder git ignores."""
+    if output is None:
+        return Path(EXPORTS_DIR) / f"{package}.tar"
+    if Path(output).is_dir() or output.endswith(("/", os.sep)):  # a str: Path() drops the slash
+        return Path(output) / f"{package}.tar"
+    return Path(output)
 
 
 
@@ -165,7 +185,9 @@ def add_serialize_commands(commands, common: argparse.ArgumentParser) -> None:
         "export", parents=[common], help="write one package as a deterministic tar file",
         description="write one package as a deterministic tar file (regular files and folders only)")
     export.add_argument("package", help="package name, e.g. statements-2026-11-28-v0001")
-    export.add_argument("--output", type=Path, help="tar file to write (default: PACKAGE.tar)")
+    export.add_argument("--output", "-o", metavar="FILE|DIR",
+                        help=f"tar file to write, or a folder to write PACKAGE.tar into "
+                             f"(default: {EXPORTS_DIR}/PACKAGE.tar)")
     export.set_defaults(handler=cmd_export)
     unpack = commands.add_parser(
         "unpack", parents=[common], help="safely extract a package tar and verify it",

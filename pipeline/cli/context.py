@@ -11,14 +11,16 @@ Exit codes (also in README.md and ``--help``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from pipeline.core.errors import PipelineError, ProblemsFound
 from pipeline.core.records import Problem, StageReport, Withdrawal
+from pipeline.cli.progress import Progress, Task
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_ARCHIVE = 0, 1, 2, 3, 4
 
@@ -38,14 +40,32 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
     withdrawals: tuple[Withdrawal, ...] = ()  # read by validate, acted on by package
     reported: set[Problem] = field(default_factory=set)  # printed already
+    _bars: Progress | None = field(default=None, init=False, repr=False)
 
     def say(self, text: str) -> None:
         if not self.args.json:
             self.out = write_line(self.out, text)
 
+    @property
+    def bars(self) -> Progress:
+        """Progress on stderr: a bar on a terminal, lines otherwise, nothing with --quiet."""
+        if self._bars is None:
+            self._bars = Progress(self.err, quiet=self.args.quiet)
+        return self._bars
+
     def progress(self, text: str) -> None:
-        if not self.args.quiet:
-            self.err = write_line(self.err, text)
+        """A progress message on stderr (above the bar, if one is drawn)."""
+        try:
+            self.bars.note(text)
+        except BrokenPipeError:  # the reader has gone: carry on quietly
+            self.err = open(os.devnull, "w", encoding="utf-8")
+            self._bars = None
+
+    @contextlib.contextmanager
+    def task(self, description: str, total: int | None) -> Iterator[Task]:
+        """One stage's progress: call ``task.advance(identifier, what)`` once per item."""
+        with self.bars.task(description, total) as task:
+            yield task
 
     def stage(self, report: StageReport) -> StageReport:
         self.reports.append(report)

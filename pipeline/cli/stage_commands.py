@@ -63,15 +63,12 @@ def run_validate(run: Run) -> list[Statement]:
 def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
     from pipeline.render import render_statements
 
-    total = len(statements)
-
-    def progress(index: int, statement: Statement, what: str) -> None:
-        run.progress(f"[{index}/{total}] {what}: {statement.identifier}")
-
-    rendered, report = render_statements(
-        statements, _pdf_dir(run.args), render_config(run.args), force=run.args.force, progress=progress,
-        executor=_executor(run.args),
-    )
+    with run.task("render", len(statements)) as task:
+        rendered, report = render_statements(
+            statements, _pdf_dir(run.args), render_config(run.args), force=run.args.force,
+            progress=lambda index, statement, what: task.advance(statement.identifier, what),
+            executor=_executor(run.args),
+        )
     run.stage(report)
     return rendered
 
@@ -97,8 +94,9 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
 def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
     from pipeline.check import check_changed
 
-    run.progress(f"checking {len(rendered)} PDF(s)")
-    run.stage(check_changed(rendered, run.args.workers))
+    with run.task("check", len(rendered)) as task:
+        report = check_changed(rendered, run.args.workers, progress=task.step)
+    run.stage(report)
 
 
 
@@ -108,11 +106,13 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
     from pipeline.validate import schema_version
 
     when = event_time()
-    outcome = package_statements(
-        rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
-        event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
-        validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
-    )
+    with run.task("package", None) as task:
+        outcome = package_statements(
+            rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
+            event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
+            validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
+            progress=task.step,
+        )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:
         run.say(str(problem))

@@ -99,9 +99,10 @@ def cmd_submit(run: Any) -> None:
         else:
             outcome = plan_only(selected, target, None)
     else:
-        options = SubmitOptions(agent=SOFTWARE_AGENT, retry=RetryPolicy(attempts=args.tries),
-                                progress=run.progress)
-        with open_ledger(ledger_path(args), exclusive=True) as ledger:
+        with open_ledger(ledger_path(args), exclusive=True) as ledger, \
+                run.task("submit", len(selected.items)) as task:
+            options = SubmitOptions(agent=SOFTWARE_AGENT, retry=RetryPolicy(attempts=args.tries),
+                                    progress=task.step)
             outcome = submit_package(selected, target, ledger, clock=event_time, options=options)
             log_problems = record_transfer_events(run, ledger)
         outcome = dataclasses.replace(outcome, problems=outcome.problems + log_problems)
@@ -119,7 +120,7 @@ def record_transfer_events(run: Any, ledger: Any) -> tuple[Problem, ...]:
     (this run's, and any an earlier run confirmed but could not log)."""
     try:
         from pipeline.events.log import (
-            EVENTS_NAME, Link, append_event, package_link, software_agent, statement_link,
+            EVENTS_NAME, Link, append_event, location_link, package_link, software_agent, statement_link,
         )
     except ImportError:  # an archive without an event log: the ledger keeps everything
         return ()
@@ -133,7 +134,7 @@ def record_transfer_events(run: Any, ledger: Any) -> tuple[Problem, ...]:
                 detail=(f"{attempt.pdf_path} (sha256 {attempt.pdf_sha256}) and its metadata sent to "
                         f"{attempt.target} and confirmed; transfer {attempt.event_id}, ledger attempt {attempt.id}"),
                 objects=[package_link(attempt.package), statement_link(attempt.identifier),
-                         Link("URI", attempt.location, "outcome")],
+                         location_link(attempt.location, "outcome")],
                 agents=[software_agent(attempt.agent)])
         except (ArchiveError, ValueError) as exc:
             problems.append(Problem("S006", str(log), attempt.location,

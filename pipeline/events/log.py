@@ -40,6 +40,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 from pipeline import SOFTWARE_AGENT
 from pipeline.core.files import fsync_dir
@@ -100,6 +101,19 @@ def package_link(name: str, role: str = OBJECT_ROLE_SOURCE) -> Link:
 
 def statement_link(identifier: str, role: str = OBJECT_ROLE_SOURCE) -> Link:
     return Link("statement", identifier, role)
+
+
+def location_link(location: str, role: str) -> Link:
+    """Where a copy went: typed ``URI`` only when it is one (s3://…, https://…,
+    urn:…); a drop-folder path is a ``local`` identifier, as PREMIS expects."""
+    return Link(location_type(location), location, role)
+
+
+def location_type(value: str) -> str:
+    parts = urlsplit(value)
+    # One letter is a Windows drive (C:\\…), not a scheme; a URI has an authority or is a URN.
+    is_uri = len(parts.scheme) > 1 and (bool(parts.netloc) or parts.scheme == "urn")
+    return "URI" if is_uri else "local"
 
 
 @dataclass(frozen=True)

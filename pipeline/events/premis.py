@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.core.errors import ProblemsFound
 from pipeline.events.check import verify_event_log
-from pipeline.events.log import EVENT_TYPE_AUTHORITY, EVENT_TYPE_VOCABULARY, Link, read_events
+from pipeline.events.log import EVENT_TYPE_AUTHORITY, EVENT_TYPE_VOCABULARY, Link, location_type, read_events
 
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -44,7 +44,7 @@ def export_premis(log_path: Path) -> bytes:
     events = read_events(log_path)
     root = ET.Element(_q("premis"), {"version": "3.0",
                                      f"{{{XSI_NS}}}schemaLocation": f"{PREMIS_NS} {PREMIS_XSD}"})
-    objects = sorted({(o.type, o.value) for e in events for o in e.objects})
+    objects = sorted({(_identifier_type(o), o.value) for e in events for o in e.objects})
     for kind, value in objects:
         node = _sub(root, "object", attrib={f"{{{XSI_NS}}}type": f"premis:{_OBJECT_KINDS.get(kind, 'intellectualEntity')}"})
         ident = _sub(node, "objectIdentifier")
@@ -81,6 +81,11 @@ def export_premis(log_path: Path) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def _identifier_type(link: Link) -> str:
+    """Older logs typed a drop-folder path as "URI"; export each identifier as what it is."""
+    return location_type(link.value) if link.type == "URI" else link.type
+
+
 def _q(name: str) -> str:
     return f"{{{PREMIS_NS}}}{name}"
 
@@ -96,7 +101,7 @@ def _sub(parent: ET.Element, name: str, text: str | None = None, attrib: dict[st
 def _link(parent: ET.Element, prefix: str, link: Link, authority: tuple[str, str],
           terms: dict[str, str]) -> None:
     node = _sub(parent, f"{prefix}Identifier")
-    _sub(node, f"{prefix}IdentifierType", link.type)
+    _sub(node, f"{prefix}IdentifierType", _identifier_type(link))
     _sub(node, f"{prefix}IdentifierValue", link.value)
     if link.role in terms:  # a LoC term: say so; any other role is plain text
         _sub(node, f"{prefix}Role", link.role, authority=authority[0], authorityURI=authority[1],

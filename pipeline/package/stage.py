@@ -31,7 +31,7 @@ import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from pipeline.archive.folder import (
     INCOMING_NAME, PackageName, archive_lock, list_packages, valid_group,
@@ -66,6 +66,7 @@ def package_statements(
     schema_id: str | None = None,
     validations: Sequence[EventDraft] = (),
     group: str = "statements",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
@@ -139,7 +140,7 @@ def package_statements(
         drafts[1:1] = validations  # each independent validator's verdict, after our own validation
         info += head_fields(_log_head(log_path))
         target = _build(archive_dir, name, items, info, planned,
-                        {PACKAGE_EVENTS: package_event_file(drafts)})
+                        {PACKAGE_EVENTS: package_event_file(drafts)}, progress)
         try:
             append_events(log_path, drafts)
         except ArchiveError as exc:
@@ -407,7 +408,8 @@ def _not_writable(archive_dir: Path, exc: OSError) -> ArchiveError:
 
 
 def _build(archive_dir: Path, name: str, items: list[PayloadItem], info: list[tuple[str, str]],
-           planned: dict[str, str], tag_files: dict[str, bytes]) -> Path:
+           planned: dict[str, str], tag_files: dict[str, bytes],
+           progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Write the bag in .incoming/, then rename it to archive/<name>."""
     target = archive_dir / name
     if os.path.lexists(target):
@@ -419,7 +421,7 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem], info: list[tu
         incoming.mkdir(exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=incoming))
         os.chmod(building, DIR_MODE)
-        write_bag(building, items, info, expected_sha256=planned, tag_files=tag_files)
+        write_bag(building, items, info, expected_sha256=planned, tag_files=tag_files, progress=progress)
         fsync_dir(incoming)
         os.rename(building, target)
         building = None

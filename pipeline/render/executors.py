@@ -192,8 +192,8 @@ class DaskCluster:
         try:
             from distributed import Client
         except ImportError:
-            raise EnvironmentProblem("--executor dask:// needs Dask: pip install "
-                                     "'statement-archive[dask]'") from None
+            raise EnvironmentProblem("--executor dask:// needs the dask extra: make install EXTRAS=dask "
+                                     "(or pip install 'statement-archive[dask]')") from None
         try:
             client = Client(self.address, timeout="20s", set_as_default=False)
         except OSError as exc:

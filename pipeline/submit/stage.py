@@ -81,7 +81,7 @@ class SubmitOptions:
     retry: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
-    progress: Callable[[str], None] = lambda text: None
+    progress: Callable[[str, int, int], None] = lambda label, done, total: None  # (what is sent, n, of)
 
 
 def properties(item: SubmissionItem, pdf: Digest, agent: str) -> dict[str, str]:
@@ -154,8 +154,7 @@ def submit_package(selected: SelectedPackage, target: Target, ledger: Ledger, *,
                           response="interrupted before it was confirmed; sent again")
             problems.append(Problem("S007", where, left.location,
                                     f"attempt {left.id} was interrupted; sent again", "warning"))
-        options.progress(f"[{number}/{len(selected.items)}] {item.identifier} → "
-                         f"{target.location(item.pdf_name)}")
+        options.progress(f"{item.identifier} → {target.location(item.pdf_name)}", number, len(selected.items))
         outcome, problem = _send(item, target, ledger, clock, options)
         outcomes.append(outcome)
         if problem is not None:

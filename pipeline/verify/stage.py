@@ -34,17 +34,24 @@ SidecarCheck = Callable[[Path, Sequence[str]],
                         tuple[Mapping[str, Sequence[Problem]], Sequence[Problem]]]
 
 
-def verify_bags(paths: Sequence[Path], *, mode: str = FULL) -> tuple[PackageVerification, ...]:
+def verify_bags(paths: Sequence[Path], *, mode: str = FULL,
+                progress: Callable[[str, int, int], None] | None = None) -> tuple[PackageVerification, ...]:
     """Check bags given by path (e.g. from other tools), each on its own.
 
     Each is named by its path as given; a folder named like one of our
     packages is also held to our rules.
     """
-    return tuple(verify_bag(path, label=str(path), mode=mode) for path in paths)
+    results = []
+    for number, path in enumerate(paths, 1):
+        results.append(verify_bag(path, label=str(path), mode=mode))
+        if progress:
+            progress(str(path), number, len(paths))
+    return tuple(results)
 
 
 def verify_archive(archive_dir: Path, *, mode: str = FULL,
-                   sidecar_check: SidecarCheck | None = None) -> ArchiveVerification:
+                   sidecar_check: SidecarCheck | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> ArchiveVerification:
     """Check every package in *archive_dir* and the version chain of each group.
 
     ``.lock`` is ignored; anything in ``.incoming/`` is reported as a warning
@@ -54,7 +61,7 @@ def verify_archive(archive_dir: Path, *, mode: str = FULL,
         raise ArchiveError(f"{archive_dir} is not a folder; nothing to verify")
     try:
         with archive_lock(archive_dir, shared=True):
-            return _verify_locked(archive_dir, mode, sidecar_check)
+            return _verify_locked(archive_dir, mode, sidecar_check, progress)
     except OSError as exc:
         raise ArchiveError(f"{archive_dir} cannot be read: {exc.strerror or exc}") from exc
 
@@ -74,11 +81,13 @@ def verification_report(result: ArchiveVerification | Sequence[PackageVerificati
     )
 
 
-def _verify_locked(archive_dir: Path, mode: str,
-                   sidecar_check: SidecarCheck | None = None) -> ArchiveVerification:
+def _verify_locked(archive_dir: Path, mode: str, sidecar_check: SidecarCheck | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> ArchiveVerification:
     archive_problems: list[Problem] = []
     results: list[PackageVerification] = []
-    for entry in sorted(os.listdir(archive_dir)):
+    entries = sorted(os.listdir(archive_dir))
+    packages = sum(1 for entry in entries if parse_package_name(entry) is not None)
+    for entry in entries:
         path = archive_dir / entry
         if entry == LOCK_NAME or (entry in ARCHIVE_NOTES and path.is_file()
                                   and not path.is_symlink()):
@@ -100,6 +109,8 @@ def _verify_locked(archive_dir: Path, mode: str,
                 "warning"))
             continue
         results.append(verify_bag(path, label=entry, mode=mode, package_rules=True))
+        if progress:
+            progress(entry, len(results), packages)
     if sidecar_check is not None:
         per_package, extra = sidecar_check(archive_dir, tuple(r.name for r in results))
         results = [dataclasses.replace(r, problems=sorted_problems([*r.problems, *per_package.get(r.name, ())]))

@@ -51,8 +51,8 @@ class S3Target:
             import boto3
             from botocore.config import Config
         except ImportError:
-            raise EnvironmentProblem("s3:// targets need boto3: install the project with its "
-                                     "`s3` extra (pip install '.[s3]')") from None
+            raise EnvironmentProblem("s3:// targets need the s3 extra (boto3): make install EXTRAS=s3 "
+                                     "(or pip install 'statement-archive[s3]')") from None
 
         environ = os.environ if options.environ is None else options.environ
         bucket = parts.netloc
