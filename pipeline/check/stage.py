@@ -112,6 +112,9 @@ class _Checker:
             statement.metadata_path.name: ("/Data", statement.metadata_sha256),
             statement.body_path.name: ("/Source", statement.body_sha256),
         }
+        if statement.capture_path is not None:  # the capture is the Source; the extracted text, Data
+            expected[statement.body_path.name] = ("/Data", statement.body_sha256)
+            expected[statement.capture_path.name] = ("/Source", statement.capture_sha256)
         seen = {}
         for spec in af:
             name = str(spec.get("/UF", spec.get("/F", "")))

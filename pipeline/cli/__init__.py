@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli.submit_commands import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
+    from pipeline.cli.import_commands import add_import_commands  # import, review
+
+    add_import_commands(commands, common)
     return parser
 
 

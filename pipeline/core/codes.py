@@ -1,7 +1,7 @@
 """One table of problem codes: code → (severity, short title).
 
 Letters by stage: V validate, R render, C check, P package, B BagIt verify,
-E the event log (audit trail).
+E the event log (audit trail), I import (web captures in).
 Messages are written where the problem is found; this table names each code
 once, so tests and documentation can refer to codes rather than wording.
 """
@@ -33,6 +33,10 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V019": ("warning", "symbolic link to a folder (not descended)"),
     "V020": ("error", "metadata text contains control characters or unpaired surrogates"),
     "V021": ("error", "statement file cannot be read or is not a regular file"),
+    "V022": ("error", "statement is an imported draft not yet reviewed"),
+    "V023": ("error", "capture file missing or unreadable"),
+    "V024": ("error", "capture file differs from the SHA-256 recorded in the metadata"),
+    "V025": ("error", "body differs from the text the reviewer approved"),
     # --- render ---------------------------------------------------------
     "R001": ("error", "character not covered by any bundled font"),
     "R002": ("error", "renderer tried to fetch a resource"),
@@ -94,6 +98,17 @@ CODES: Mapping[str, tuple[str, str]] = {
     "S005": ("error", "copy at the target does not match what was sent"),
     "S006": ("warning", "confirmed transfer not recorded in the event log (kept in the ledger)"),
     "S007": ("warning", "an interrupted attempt was sent again"),
+    # --- import (web captures in) ----------------------------------------
+    "I001": ("error", "capture holds no statement (index page, error page, login wall, empty)"),
+    "I002": ("error", "input is not a readable capture"),
+    "I003": ("warning", "charset declarations disagree with each other or with the bytes"),
+    "I004": ("warning", "mojibake detected in the capture's text (kept as it is)"),
+    "I005": ("warning", "extracted text ends mid-sentence or mid-word (truncated capture?)"),
+    "I006": ("warning", "a metadata field could not be drafted from the capture: fill it in"),
+    "I007": ("error", "WACZ file's WARC does not match the hash in its datapackage.json"),
+    "I008": ("error", "listed URL is in none of the WARC files given"),
+    "I009": ("warning", "record skipped: not a statement (redirect, non-HTML, revisit)"),
+    "I010": ("error", "statement cannot be reviewed (no draft, or its files changed)"),
 }
 
 

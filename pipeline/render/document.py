@@ -39,6 +39,8 @@ def document_html(
     metadata: Mapping[str, Any],
     layout: BodyLayout,
     media_type: str,
+    *,
+    capture: Mapping[str, str] | None = None,
 ) -> str:
     lang = primary_language(metadata)
     record = {"speaker": None, "subjects": (), **metadata}
@@ -52,6 +54,9 @@ def document_html(
         body_paragraphs=layout.paragraphs,
         body_html=layout.html,
         body_kind={"text/plain": "plain", "text/markdown": "markdown"}.get(media_type, "html"),
+        # For the colophon (templates/colophon.html.j2): an imported statement's
+        # capture, where it is, and that page furniture was left out. None otherwise.
+        capture=capture,
     )
 
 

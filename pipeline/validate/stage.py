@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from pipeline.validate.capture import check_capture
 from pipeline.statements.body import BodyDecodeError, decode_body, forbidden_controls
 from pipeline.core.errors import InputError
 from pipeline.statements.langtag import language_tag_problem
@@ -77,7 +78,8 @@ def validate_statements(
     files = listing.candidates
     bodies: dict[str, list[Path]] = defaultdict(list)
     for path in files:
-        if path.suffix in BODY_MEDIA_TYPES and path.stem.lower() != "readme":
+        # <id>.capture.html (or .txt) is an imported statement's capture, not a body.
+        if path.suffix in BODY_MEDIA_TYPES and path.stem.lower() != "readme" and not path.stem.endswith(".capture"):
             bodies[path.stem].append(path)
     metadata_files = [p for p in files if p.suffix == ".json"]
 
@@ -96,7 +98,7 @@ def validate_statements(
     for path in metadata_files:
         found, statement, identifier = _check_record(
             path, bodies.get(path.stem, []), files, validator, display,
-            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes),
+            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes), read,
         )
         problems += found
         checked.append((statement, identifier, display(path)))
@@ -124,7 +126,8 @@ def validate_statements(
     statements = [s for s, identifier, _ in checked if s is not None and identifier not in shared]
     items = tuple(
         {"identifier": s.identifier, "metadata": display(s.metadata_path), "body": display(s.body_path),
-         "media_type": s.media_type, "metadata_sha256": s.metadata_sha256, "body_sha256": s.body_sha256}
+         "media_type": s.media_type, "metadata_sha256": s.metadata_sha256, "body_sha256": s.body_sha256,
+         **({"capture": display(s.capture_path), "capture_sha256": s.capture_sha256} if s.capture_path else {})}
         for s in statements
     )
     return statements, StageReport(STAGE, tuple(problems), items)
@@ -159,6 +162,7 @@ def _is_uri(value: object) -> bool:
 def _check_record(
     path: Path, body_paths: list[Path], files: list[Path], validator: Draft202012Validator,
     display: Callable[[Path], str], read_metadata: Callable[[Path], bytes], read_body: Callable[[Path], bytes],
+    read: Callable[[Path, int], bytes],
 ) -> tuple[list[Problem], Statement | None, Any]:
     """All problems of one statement: its metadata, then its body."""
     file = display(path)
@@ -191,12 +195,15 @@ def _check_record(
     except Unreadable as exc:
         return problems + [Problem(exc.code, display(body_path), "", str(exc))], None, identifier
     problems += _body_problems(body, display(body_path))
+    capture = check_capture(metadata, path, body, file, read)
+    problems += capture.problems
     if problems:
         return problems, None, identifier
     statement = Statement(
         identifier=identifier, metadata_path=path, body_path=body_path,
         media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata=metadata,
         metadata_sha256=hashlib.sha256(data).hexdigest(), body_sha256=hashlib.sha256(body).hexdigest(),
+        capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
     )
     return problems, statement, identifier
 
