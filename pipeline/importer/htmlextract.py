@@ -63,9 +63,12 @@ def extract_html(text: str, *, fragment: bool, url: str = "") -> HtmlExtraction:
     tree = lxml.html.document_fromstring(source) if source.strip() else None
     extracted = (document.text if document is not None else "") or ""
     lines = [line.strip() for line in extracted.split("\n") if line.strip()]
-    body = "\n\n".join(lines)
-    kept, dropped, link_share = _derivation(tree, body) if tree is not None else ((), (), 0.0)
     facts = _facts(tree, document, text) if tree is not None else {}
+    title = _squash(facts.get("title", ("", ""))[0])
+    if lines and title and _squash(lines[0]) == title:
+        lines = lines[1:]  # the rendition prints the title above the text already
+    body = "\n\n".join(lines)
+    kept, dropped, link_share = _derivation(tree, body, title) if tree is not None else ((), (), 0.0)
     refusal = _refusal(tree, body, facts, link_share) if tree is not None else "the file holds no HTML"
     return HtmlExtraction(body + ("\n" if body else ""), kept, dropped, facts, refusal)
 
@@ -90,7 +93,7 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _derivation(tree, body: str) -> tuple[tuple[dict, ...], tuple[dict, ...], float]:
+def _derivation(tree, body: str, title: str) -> tuple[tuple[dict, ...], tuple[dict, ...], float]:
     """Runs of kept and dropped leaf blocks; and the share of kept words that are link text."""
     root = tree.getroottree()
     extracted = _squash(body)
@@ -102,7 +105,7 @@ def _derivation(tree, body: str) -> tuple[tuple[dict, ...], tuple[dict, ...], fl
         if is_kept:
             kept_words += len(_words(content))
             link_words += sum(len(_words(a.text_content())) for a in element.iter("a"))
-        status = "kept" if is_kept else "dropped"
+        status = "kept" if is_kept else ("title" if content == title else "dropped")
         path, line = root.getpath(element), element.sourceline or 0
         if runs and runs[-1]["status"] == status:
             runs[-1]["elements"][1], runs[-1]["lines"][1] = path, line
@@ -120,7 +123,8 @@ def _derivation(tree, body: str) -> tuple[tuple[dict, ...], tuple[dict, ...], fl
         words = " ".join(run.pop("_text"))
         run["text"] = words if len(words) <= 100 else words[:99] + "…"
         status = run.pop("status")
-        run.setdefault("why", "the statement" if status == "kept" else "page furniture (not in the extraction)")
+        run.setdefault("why", {"kept": "the statement", "title": "page title (drafted as the title)"}.get(
+            status, "page furniture (not in the extraction)"))
         (kept if status == "kept" else dropped).append(run)
     return tuple(kept), tuple(dropped), (link_words / kept_words if kept_words else 0.0)
 
