@@ -95,7 +95,8 @@ def write_warc(path: Path, records: list[tuple[str, str, list[tuple[str, str]], 
                 f"GET {path_part} HTTP/1.1", [("Host", url.split("/")[2])], is_http_request=True))
             writer.write_record(request)
             response = writer.create_warc_record(
-                url, "response", payload=io.BytesIO(payload), http_headers=_http(status, headers),
+                url, "response", payload=io.BytesIO(payload), length=len(payload),  # (no temporary file)
+                http_headers=_http(status, headers),
                 warc_headers_dict={"WARC-Date": date})
             writer.write_record(response)
     return path
