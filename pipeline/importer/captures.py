@@ -18,6 +18,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -53,7 +54,7 @@ class Capture:
     fragment: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.evidence).hexdigest()
 

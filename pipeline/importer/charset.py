@@ -76,6 +76,8 @@ def decide_charset(data: bytes, *, http_content_type: str = "", html: bool = Tru
                 continue
             chosen = (_normal(name), text, where)
             break
+    if chosen is None and (text := _decodes(data, "utf-8")) is not None:
+        chosen = ("utf-8", text, "detection (the bytes are valid UTF-8)")  # what detection answers, sooner
     if chosen is None:
         best = from_bytes(data).best()
         if best is not None and best.encoding:

@@ -29,6 +29,15 @@ DOCUMENT_TYPES = ("joint statement", "press briefing", "press release", "media n
                   "statement")
 FILL_IN = "not found in the capture: fill in before review"
 _MOJIBAKE = re.compile(r"(?:â€.?|Ã.|Â[\xa0-\xbf])")  # only to quote an example
+# Words holding a character beyond ASCII and everyday typography (curly quotes,
+# dashes, ellipsis, guillemets, no-break space): the only place mojibake can be.
+_TYPOGRAPHY = str.maketrans(dict.fromkeys("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0", "'"))
+_LETTER = re.compile(r"[^\W\d_]")
+_SCRIPTS = (("zh", re.compile(r"[\u4e00-\u9fff]")), ("ru", re.compile(r"[\u0400-\u04ff]")),
+            ("ar", re.compile(r"[\u0600-\u06ff]")), ("he", re.compile(r"[\u0590-\u05ff]")),
+            ("el", re.compile(r"[\u0370-\u03ff]")))
+_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
+_DOCUMENT_TYPE = re.compile(r"\b(" + "|".join(re.escape(k) for k in DOCUMENT_TYPES) + r")\b")
 _STOPWORDS = {
     "en": {"the", "and", "of", "to", "is", "that", "we", "in"},
     "nl": {"de", "het", "van", "een", "en", "dat", "niet", "is"},
@@ -100,7 +109,7 @@ def draft_capture(capture: Capture) -> Draft:
                      problems=tuple(problems), refusal=refusal)
     for warning in warnings:
         warn("I005", warning)
-    if ftfy.is_bad(text):
+    if _looks_like_mojibake(text):
         sample = (_MOJIBAKE.search(text) or re.search(r".", text)).group(0)
         warn("I004", f"the text looks like mojibake (e.g. {sample!r}; ftfy would read it as "
                      f"{ftfy.fix_text(sample)!r}); the capture is archived as it is and the text is not repaired")
@@ -123,6 +132,13 @@ def draft_capture(capture: Capture) -> Draft:
     metadata["review"] = {"status": "draft", "needs_attention": [p.message for p in problems] + []}
     return Draft(origin, capture.sha256, _slug_for(capture), capture.suffix, capture.evidence,
                  metadata, body, tuple(problems))
+
+
+def _looks_like_mojibake(text: str) -> bool:
+    # Mojibake is made of non-ASCII characters: ftfy need only read the words
+    # that hold some (its check over a whole page costs more than the extraction).
+    words = " ".join(w for w in text.split() if not w.isascii() and not w.translate(_TYPOGRAPHY).isascii())
+    return bool(words) and ftfy.is_bad(words)
 
 
 def _metadata(capture: Capture, facts: dict[str, tuple[str, str]], text: str) -> tuple[dict[str, Any], list[str]]:
@@ -176,9 +192,9 @@ def _metadata(capture: Capture, facts: dict[str, tuple[str, str]], text: str) ->
 
 
 def _document_type(title: str) -> tuple[str, str]:
-    lowered = title.lower()
-    for kind in DOCUMENT_TYPES:
-        if re.search(rf"\b{re.escape(kind)}\b", lowered):
+    found = {m.group(1) for m in _DOCUMENT_TYPE.finditer(title.lower())}
+    for kind in DOCUMENT_TYPES:  # the more specific first: "joint statement" before "statement"
+        if kind in found:
             return kind, f"guessed from the word '{kind}' in the title"
     return "statement", "default: the title names no document type"
 
@@ -189,13 +205,12 @@ def _language(facts: dict[str, tuple[str, str]], capture: Capture, text: str) ->
         return value.replace("_", "-").split(",")[0].strip(), where
     if capture.content_language:
         return capture.content_language.split(",")[0].strip(), "HTTP Content-Language (WARC)"
-    sample = text[:5000]
-    scripts = (("zh", r"[\u4e00-\u9fff]"), ("uk", r"[іїєґІЇЄҐ]"), ("ru", r"[\u0400-\u04ff]"),
-               ("ar", r"[\u0600-\u06ff]"), ("he", r"[\u0590-\u05ff]"), ("el", r"[\u0370-\u03ff]"))
-    letters = max(1, len(re.findall(r"\w", sample)))
-    for tag, pattern in scripts:
-        if len(re.findall(pattern, sample)) > letters * 0.2 or (tag == "uk" and re.search(pattern, sample)
-                                                                  and len(re.findall(r"[\u0400-\u04ff]", sample)) > letters * 0.2):
+    sample = text[:3000]
+    letters = _LETTER.subn("", sample)[1] or 1
+    for tag, script in _SCRIPTS:  # counted in C: subn returns how many it replaced
+        if script.subn("", sample)[1] > letters * 0.2:
+            if tag == "ru" and _UKRAINIAN.search(sample):
+                tag = "uk"
             return tag, "guessed from the text's script: check"
     words = re.findall(r"[a-zà-ÿ]+", sample.lower())
     scores = {tag: sum(w in stop for w in words) for tag, stop in _STOPWORDS.items()}

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import lxml.html
 import trafilatura
 from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.utils import load_html
 
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote pre figcaption caption address div "
                     "section article header footer nav aside main table ul ol form".split())
@@ -54,22 +54,26 @@ def trafilatura_version() -> str:
 def extract_html(text: str, *, fragment: bool, url: str = "") -> HtmlExtraction:
     """Extract the statement from decoded HTML ``text`` (a page or a fragment)."""
     source = f"<html><body><div>{text}</div></body></html>" if fragment else text
+    # Parsed once, by trafilatura's own loader (what it does with a string);
+    # trafilatura extracts from a copy, the derivation reads this tree.
+    tree = load_html(source) if source.strip() else None
+    if tree is None:
+        return HtmlExtraction("", (), (), {}, "the file holds no HTML")
     document = trafilatura.bare_extraction(
-        source, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+        tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
         deduplicate=False, config=_config(),
         # Only the page's structured dates (meta, <time>, URL), not years seen in the prose.
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    tree = lxml.html.document_fromstring(source) if source.strip() else None
     extracted = (document.text if document is not None else "") or ""
     lines = [line.strip() for line in extracted.split("\n") if line.strip()]
-    facts = _facts(tree, document, text) if tree is not None else {}
+    facts = _facts(tree, document, text)
     title = _squash(facts.get("title", ("", ""))[0])
     if lines and title and _squash(lines[0]) == title:
         lines = lines[1:]  # the rendition prints the title above the text already
     body = "\n\n".join(lines)
-    kept, dropped, link_share = _derivation(tree, body, title) if tree is not None else ((), (), 0.0)
-    refusal = _refusal(tree, body, facts, link_share) if tree is not None else "the file holds no HTML"
+    kept, dropped, link_share = _derivation(tree, body, title)
+    refusal = _refusal(tree, body, facts, link_share)
     return HtmlExtraction(body + ("\n" if body else ""), kept, dropped, facts, refusal)
 
 
@@ -77,15 +81,20 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-def _leaf_blocks(tree) -> list:
+def _leaf_blocks(tree) -> list[tuple[object, str]]:
+    """(element, its text) for each block with text and no block inside it, in document order."""
+    blocks = [e for e in tree.iter() if isinstance(e.tag, str) and e.tag in _BLOCKS]
+    containers: set = set()
+    for element in blocks:  # mark every block's block ancestors, once each
+        parent = element.getparent()
+        while parent is not None and parent not in containers:
+            if isinstance(parent.tag, str) and parent.tag in _BLOCKS:
+                containers.add(parent)
+            parent = parent.getparent()
     leaves = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag not in _BLOCKS:
-            continue
-        if any(isinstance(d.tag, str) and d.tag in _BLOCKS for d in element.iterdescendants()):
-            continue
-        if " ".join(element.text_content().split()):
-            leaves.append(element)
+    for element in blocks:
+        if element not in containers and (text := _squash(element.text_content())):
+            leaves.append((element, text))
     return leaves
 
 
@@ -99,21 +108,22 @@ def _derivation(tree, body: str, title: str) -> tuple[tuple[dict, ...], tuple[di
     extracted = _squash(body)
     runs: list[dict[str, Any]] = []
     kept_words = link_words = 0
-    for element in _leaf_blocks(tree):
-        content = _squash(element.text_content())
+    for element, content in _leaf_blocks(tree):
         is_kept = content in extracted or all(_squash(part) in extracted for part in content.split("|"))
         if is_kept:
             kept_words += len(_words(content))
             link_words += sum(len(_words(a.text_content())) for a in element.iter("a"))
         status = "kept" if is_kept else ("title" if content == title else "dropped")
-        path, line = root.getpath(element), element.sourceline or 0
+        line = element.sourceline or 0
         if runs and runs[-1]["status"] == status:
-            runs[-1]["elements"][1], runs[-1]["lines"][1] = path, line
+            runs[-1]["elements"][1], runs[-1]["lines"][1] = element, line
             runs[-1]["count"] += 1
             runs[-1]["_text"].append(content)
         else:
-            runs.append({"status": status, "elements": [path, path], "lines": [line, line], "count": 1,
+            runs.append({"status": status, "elements": [element, element], "lines": [line, line], "count": 1,
                          "_text": [content]})
+    for run in runs:  # element paths only for the ends of each run (getpath is not cheap)
+        run["elements"] = [root.getpath(element) for element in run["elements"]]
     for element in tree.iter("script", "style", "noscript", "template"):
         runs.append({"status": "dropped", "elements": [root.getpath(element)] * 2,
                      "lines": [element.sourceline or 0] * 2, "count": 1, "_text": [],

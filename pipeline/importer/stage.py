@@ -148,13 +148,32 @@ def import_captures(
         else:
             captures.append(item)
     by_digest, taken = _existing_captures(into)
-    total = len(captures)
+    fresh = []
+    for capture in captures:  # already imported: nothing to extract, nothing to write
+        if capture.sha256 in by_digest:
+            items.append(_unchanged(capture.origin, capture.sha256, by_digest[capture.sha256]))
+        else:
+            fresh.append(capture)
+    captures, total = fresh, len(fresh)
+    written = False
     for index, draft in enumerate(_drafts(captures, options.workers), 1):
         outcome = _write(draft, options, by_digest, taken, problems)
+        written = written or outcome["outcome"] in ("drafted", "accepted")
         items.append(outcome)
         if progress:
             progress(index, total, draft.origin, outcome["outcome"])
+    if written:
+        # One flush for the batch rather than four fsyncs per capture: every
+        # file is already complete (written aside and renamed), and the
+        # inputs are still there, so a batch cut short by a crash is redone
+        # by running it again (captures already imported are skipped).
+        os.sync()
     return StageReport(STAGE, tuple(problems), tuple(items))
+
+
+def _unchanged(origin: str, sha256: str, identifier: str) -> dict[str, Any]:
+    return {"input": origin, "outcome": "unchanged", "identifier": identifier,
+            "why": f"this capture (sha256 {sha256[:12]}…) is already imported as {identifier}"}
 
 
 def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], taken: set[str],
@@ -162,10 +181,8 @@ def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], take
     if draft.refusal:
         problems.append(Problem("I001", draft.origin, "", f"{draft.refusal}; nothing was imported"))
         return {"input": draft.origin, "outcome": "refused", "why": draft.refusal}
-    if draft.capture_sha256 in by_digest:
-        identifier = by_digest[draft.capture_sha256]
-        return {"input": draft.origin, "outcome": "unchanged", "identifier": identifier,
-                "why": f"this capture (sha256 {draft.capture_sha256[:12]}…) is already imported as {identifier}"}
+    if draft.capture_sha256 in by_digest:  # the same capture twice in one batch
+        return _unchanged(draft.origin, draft.capture_sha256, by_digest[draft.capture_sha256])
     identifier, number = draft.slug, 1
     while identifier in taken:
         number += 1
@@ -176,9 +193,9 @@ def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], take
     metadata = metadata_document(draft, identifier, options)
     folder = options.into
     # The metadata last: a statement appears only once its capture and text are in place.
-    write_atomically(folder / metadata["capture"]["file"], draft.evidence)
-    write_atomically(folder / f"{identifier}.txt", draft.body)
-    write_atomically(folder / f"{identifier}.json", encode_metadata(metadata))
+    write_atomically(folder / metadata["capture"]["file"], draft.evidence, durable=False)
+    write_atomically(folder / f"{identifier}.txt", draft.body, durable=False)
+    write_atomically(folder / f"{identifier}.json", encode_metadata(metadata), durable=False)
     attention = [p.message for p in draft.problems]
     return {"input": draft.origin, "outcome": "drafted" if not options.accept else "accepted",
             "identifier": identifier, "needs_attention": attention,
