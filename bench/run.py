@@ -50,6 +50,8 @@ def make_corpus(target: Path, n: int) -> Path:
         source = examples[i % len(examples)]
         record = json.loads(source.read_text(encoding="utf-8-sig"))
         record.pop("$schema", None)
+        for imported in ("capture", "extraction", "drafted_from", "review"):  # the copy has no capture
+            record.pop(imported, None)
         identifier = f"{source.stem[:80]}-b{i:05d}"
         record["identifier"] = identifier
         record["title"] = f"{record['title']} [bench {i}]"

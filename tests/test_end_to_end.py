@@ -75,8 +75,9 @@ def test_build_rebuild_edit_and_verify(dirs):
     assert after == {**before, "events.jsonl": log_after_first_build}
 
     # One statement edited: a new version in which only its files differ.
-    seed_body = dirs["statements"] / "embassy-nl-2019-huawei-5g-remarks.txt"
-    seed_body.write_bytes(seed_body.read_bytes() + b"\n\nA correction appended by the records officer.\n")
+    # (Not the seed: its body is a reviewed extraction, and an edit of it is refused, V034.)
+    seed_body = dirs["statements"] / "examplia-mfa-2023-press-release-archives-cooperation.txt"
+    seed_body.write_bytes(seed_body.read_bytes() + "\n\n记录官员附加的更正。\n".encode())
     code, report, err = build(dirs, date="2026-11-29")
     assert code == 0, err
     assert report["package"]["created"] is True
@@ -84,8 +85,8 @@ def test_build_rebuild_edit_and_verify(dirs):
     assert new.name == "statements-2026-11-29-v0002"
     changed = {path for path in manifest(new) if manifest(new)[path] != manifest(old).get(path)}
     assert changed == {
-        "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.pdf",
-        "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.txt",
+        "data/examplia-mfa-2023-press-release-archives-cooperation/examplia-mfa-2023-press-release-archives-cooperation.pdf",
+        "data/examplia-mfa-2023-press-release-archives-cooperation/examplia-mfa-2023-press-release-archives-cooperation.txt",
     }
     assert set(manifest(new)) == set(manifest(old))
     # The earlier version is untouched, byte for byte.
@@ -129,12 +130,12 @@ def test_bad_statement_stops_the_build_and_leaves_the_archive_untouched(dirs):
 
 def test_package_refuses_pdfs_that_are_stale(dirs):
     assert build(dirs)[0] == 0
-    seed_body = dirs["statements"] / "embassy-nl-2019-huawei-5g-remarks.txt"
+    seed_body = dirs["statements"] / "examplia-mfa-2021-speech-law-of-the-sea.txt"
     seed_body.write_bytes(seed_body.read_bytes() + b"\nchanged\n")
     code, out, err = run("package", "--statements", str(dirs["statements"]), "--archive", str(dirs["archive"]),
                          "--build-dir", str(dirs["build"]), "--quiet")
     assert code == 1
-    assert "P001" in out and "embassy-nl-2019-huawei-5g-remarks.pdf" in out
+    assert "P001" in out and "examplia-mfa-2021-speech-law-of-the-sea.pdf" in out
     assert len(packages(dirs["archive"])) == 1
 
 

@@ -124,6 +124,9 @@ class _Checker:
             statement.metadata_path.name: ("/Data", statement.metadata_sha256),
             statement.body_path.name: ("/Source", statement.body_sha256),
         }
+        if statement.capture_path is not None:  # the capture is the Source; the extracted text, Data
+            expected[statement.body_path.name] = ("/Data", statement.body_sha256)
+            expected[statement.capture_path.name] = ("/Source", statement.capture_sha256)
         seen = {}
         for spec in af:
             name = str(spec.get("/UF", spec.get("/F", "")))
@@ -207,6 +210,8 @@ class _Checker:
         statement = self.item.statement
         files = ((statement.metadata_path.name, statement.metadata_sha256),
                  (statement.body_path.name, statement.body_sha256))
+        if statement.capture_path is not None:
+            files += ((statement.capture_path.name, statement.capture_sha256),)
         created = xmp.findtext(".//xmp:CreateDate", namespaces=_NS) if xmp is not None else None
         for problem in colophon_problems(self.pdftotext(), record, files, created):
             self.problem("C014", problem)

@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_statement_commands(commands, common)
     add_fonts_commands(commands, common)  # fonts, fonts --coverage, fonts add
     add_seal_commands(commands, common)  # keys, seal, reseal; build --seal; verify --require-seal
+    from pipeline.cli.import_commands import add_import_commands  # import, review
+
+    add_import_commands(commands, common)
     return parser
 
 

@@ -1,7 +1,7 @@
 """One table of problem codes: code → (severity, short title).
 
 Letters by stage: V validate, R render, C check, P package, B BagIt verify,
-E the event log (audit trail), S submit, A seals (authenticity).
+E the event log (audit trail), S submit, A seals (authenticity), I import (web captures in).
 Messages are written where the problem is found; this table names each code
 once, so tests and documentation can refer to codes rather than wording.
 """
@@ -40,6 +40,10 @@ CODES: Mapping[str, tuple[str, str]] = {
     "V028": ("warning", "file in statements/ that is not part of any statement (ignored)"),
     "V029": ("error", "statement file name with an upper-case or unknown extension"),
     "V030": ("error", "a field still holds the placeholder written by `statement-archive new`"),
+    "V031": ("error", "statement is an imported draft not yet reviewed"),
+    "V032": ("error", "capture file missing or unreadable"),
+    "V033": ("error", "capture file differs from the SHA-256 recorded in the metadata"),
+    "V034": ("error", "body differs from the text the reviewer approved"),
     # --- render ---------------------------------------------------------
     "R001": ("error", "character not covered by any pinned font (pin one: statement-archive fonts add)"),
     "R002": ("error", "renderer tried to fetch a resource"),
@@ -128,6 +132,17 @@ CODES: Mapping[str, tuple[str, str]] = {
     "A011": ("warning", "seal of a package not in the archive, or a stray entry in seals/"),
     "A012": ("warning", "left over from an interrupted seal run in seals/.incoming/"),
     "A013": ("warning", "newest timestamp's TSA certificate expires within a year: reseal"),
+    # --- import (web captures in) ----------------------------------------
+    "I001": ("error", "capture holds no statement (index page, error page, login wall, empty)"),
+    "I002": ("error", "input is not a readable capture"),
+    "I003": ("warning", "charset declarations disagree with each other or with the bytes"),
+    "I004": ("warning", "mojibake detected in the capture's text (kept as it is)"),
+    "I005": ("warning", "extracted text ends mid-sentence or mid-word (truncated capture?)"),
+    "I006": ("warning", "a metadata field could not be drafted from the capture: fill it in"),
+    "I007": ("error", "WACZ file's WARC does not match the hash in its datapackage.json"),
+    "I008": ("error", "listed URL is in none of the WARC files given"),
+    "I009": ("warning", "record skipped: not a statement (redirect, non-HTML, revisit)"),
+    "I010": ("error", "statement cannot be reviewed (no draft, or its files changed)"),
 }
 
 

@@ -28,29 +28,36 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def write_atomically(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
     """Write *data* to *path* all or nothing: aside, fsync, rename, fsync the folder.
 
     Readers see the old file or the new one, never a part; a crash leaves at
     most a ``.NAME.PID.partial`` file, which the next writer replaces.
+    ``durable=False`` skips both fsyncs, for a caller that makes a whole batch
+    durable at once (``os.sync()``) and can redo the batch after a crash.
     """
-    write_atomically_with(path, lambda handle: handle.write(data), mode=mode)
+    write_atomically_with(path, lambda handle: handle.write(data), mode=mode, durable=durable)
 
 
-def write_atomically_with(path: Path, write: Callable[[BinaryIO], object], *, mode: int = 0o644) -> None:
+def write_atomically_with(path: Path, write: Callable[[BinaryIO], object], *, mode: int = 0o644,
+                          durable: bool = True) -> None:
     """:func:`write_atomically` for content streamed by *write* into a handle."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    replaced = False
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)  # the umask must not decide what readers may do
             write(handle)
             handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(partial, mode)  # the umask must not decide what readers may do
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(partial, path)
-        fsync_dir(path.parent)
+        replaced = True
+        if durable:
+            fsync_dir(path.parent)
     finally:
-        if partial.exists():
+        if not replaced and partial.exists():
             partial.unlink()
 
 

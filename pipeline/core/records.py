@@ -51,7 +51,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement that passed validation: its metadata and its body file.
+    """A statement that passed validation: its metadata, its body file and, if
+    it was imported from a web capture, the capture.
 
     The files are never changed; ``*_sha256`` are the digests of their bytes
     as read during validation, so later stages can tell if they changed.
@@ -64,6 +65,11 @@ class Statement:
     metadata: Mapping[str, Any] = field(hash=False, compare=False)
     metadata_sha256: str = ""
     body_sha256: str = ""
+    # An imported statement's web capture (the evidence the body was extracted
+    # from), archived and embedded byte for byte; None for written bodies.
+    capture_path: Path | None = None
+    capture_media_type: str = ""
+    capture_sha256: str = ""
 
 
 @dataclass(frozen=True)

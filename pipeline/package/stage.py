@@ -276,21 +276,27 @@ def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdr
 def _files_of(item: RenderedStatement) -> list[tuple[str, str]]:
     identifier = item.statement.identifier
     folder = f"data/{identifier}"
-    return [
+    files = [
         ("body", f"{folder}/{item.statement.body_path.name}"),
         ("metadata", f"{folder}/{item.statement.metadata_path.name}"),
         ("pdf", f"{folder}/{identifier}.pdf"),
     ]
+    if item.statement.capture_path is not None:  # an imported statement's evidence, byte for byte
+        files.insert(0, ("capture", f"{folder}/{item.statement.capture_path.name}"))
+    return files
 
 
 def _sources_of(item: RenderedStatement) -> dict[str, tuple[Path, str]]:
     """kind → (source file, expected sha256 or '' if unknown)."""
     s = item.statement
-    return {
+    sources = {
         "body": (s.body_path, s.body_sha256),
         "metadata": (s.metadata_path, s.metadata_sha256),
         "pdf": (item.pdf_path, item.pdf_sha256),
     }
+    if s.capture_path is not None:
+        sources["capture"] = (s.capture_path, s.capture_sha256)
+    return sources
 
 
 def _layout(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),

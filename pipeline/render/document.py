@@ -99,6 +99,8 @@ def document_html(
     layout: BodyLayout,
     media_type: str,
     colophon: Colophon,
+    *,
+    capture: Mapping[str, str] | None = None,
 ) -> str:
     lang = primary_language(metadata)
     language = catalogue_language(lang)
@@ -122,6 +124,9 @@ def document_html(
         body_html=layout.html,
         body_kind={"text/plain": "plain", "text/markdown": "markdown"}.get(media_type, "html"),
         colophon=colophon,
+        # For the colophon (templates/colophon.html.j2): an imported statement's
+        # capture, where it is, and that page furniture was left out. None otherwise.
+        capture=capture,
     )
 
 

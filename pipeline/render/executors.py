@@ -41,13 +41,16 @@ class RenderJob:
     statement: Statement
     metadata_bytes: bytes
     body_bytes: bytes
+    capture_bytes: bytes = b""  # an imported statement's web capture, embedded as its Source
 
     @classmethod
     def read(cls, statement: Statement) -> "RenderJob":
         # Through the no-follow reader, compared with what validation saw:
         # a file edited or swapped for a link since then must not be rendered.
+        capture = (read_unchanged(statement.capture_path, statement.capture_sha256)
+                   if statement.capture_path else b"")
         return cls(statement, read_unchanged(statement.metadata_path, statement.metadata_sha256),
-                   read_unchanged(statement.body_path, statement.body_sha256))
+                   read_unchanged(statement.body_path, statement.body_sha256), capture)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def render_jobs(renderer: Renderer, jobs: Sequence[RenderJob]) -> list[RenderRes
     for job in jobs:
         identifier = job.statement.identifier
         try:
-            data = renderer.render(job.statement, job.metadata_bytes, job.body_bytes)
+            data = renderer.render(job.statement, job.metadata_bytes, job.body_bytes, job.capture_bytes)
         except RenderRefused as refused:
             results.append(RenderResult(identifier, b"", "", tuple(refused.problems), renderer.fingerprint))
             continue

@@ -85,6 +85,53 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) ->
     )).encode()).hexdigest()
 
 
+def associated_files(statement: Statement, metadata_bytes: bytes, body_bytes: bytes,
+                     capture_bytes: bytes) -> tuple[EmbeddedFile, ...]:
+    """The PDF/A-3 associated files, with their AFRelationship (ISO 32000-2, 14.13.2).
+
+    ``Source`` is "the original source material for the associated content":
+    the body as received, or, for an imported statement, the whole web
+    capture (the body was derived from it). The extracted text is then
+    ``Data``, "information used to derive a visual presentation": the pages
+    are laid out from it, as from the metadata record.
+    """
+    name = statement.identifier
+    metadata = EmbeddedFile(statement.metadata_path.name, metadata_bytes, "application/json", "Data",
+                            f"Metadata record of {name}")
+    if statement.capture_path is None:
+        return (metadata, EmbeddedFile(statement.body_path.name, body_bytes, statement.media_type, "Source",
+                                       f"Original body of {name}, bytes as received"))
+    return (
+        metadata,
+        EmbeddedFile(statement.body_path.name, body_bytes, statement.media_type, "Data",
+                     f"Text of {name} as extracted from its capture and reviewed; the pages show this text"),
+        EmbeddedFile(statement.capture_path.name, capture_bytes, statement.capture_media_type, "Source",
+                     f"Web capture of {name}, bytes as captured (with the page furniture the pages omit)"),
+    )
+
+
+def capture_fact(statement: Statement) -> dict[str, str] | None:
+    """What the colophon says about an imported statement's capture (None for written bodies)."""
+    if statement.capture_path is None:
+        return None
+    capture = statement.metadata.get("capture", {})
+    extraction = statement.metadata.get("extraction", {})
+    return {
+        "file": statement.capture_path.name, "media_type": statement.capture_media_type,
+        "sha256": statement.capture_sha256, "captured": str(capture.get("captured", "")),
+        "source_url": str(capture.get("source_url", "")),
+        "tool": f"{extraction.get('tool', '?')} {extraction.get('version', '?')}",
+        "dropped": str(len(extraction.get("dropped", []))),
+    }
+
+
+def extractor_versions() -> str:
+    """The installed extractors, part of the render key of statements with a capture only."""
+    from importlib.metadata import version
+
+    return f"trafilatura {version('trafilatura')}; line logic {SOFTWARE_AGENT}"
+
+
 class Renderer:
     """One WeasyPrint set-up (fonts loaded once) for many documents."""
 
@@ -101,21 +148,23 @@ class Renderer:
         self.producer = f"WeasyPrint {weasyprint_version}"
         self.fingerprint = render_fingerprint(config, self.font_set)
 
-    def render(self, statement: Statement, metadata_bytes: bytes, body_bytes: bytes) -> bytes:
+    def render(self, statement: Statement, metadata_bytes: bytes, body_bytes: bytes,
+               capture_bytes: bytes = b"") -> bytes:
         where = str(statement.body_path)
         layout = layout_body(decode_body(body_bytes), statement.media_type)
         try:
             rendition = rendition_date(statement.metadata, self.config.rendition_date)
         except ValueError as exc:
             raise RenderRefused([Problem("R006", str(statement.metadata_path), "/rendition_date", str(exc))]) from None
+        embedded = associated_files(statement, metadata_bytes, body_bytes, capture_bytes)
         colophon = Colophon(
             SOFTWARE_AGENT.replace("/", " "),
-            ((statement.metadata_path.name, hashlib.sha256(metadata_bytes).hexdigest()),
-             (statement.body_path.name, hashlib.sha256(body_bytes).hexdigest())),
+            tuple((e.name, hashlib.sha256(e.data).hexdigest()) for e in embedded),
             rendition.text if rendition else None,
         )
         html = document_html(
-            self.environment, self.config.templates_dir, statement.metadata, layout, statement.media_type, colophon
+            self.environment, self.config.templates_dir, statement.metadata, layout, statement.media_type, colophon,
+            capture=capture_fact(statement),
         )
         missing = self.font_set.uncovered(visible_text(statement.metadata, layout, colophon))
         if missing:
@@ -129,13 +178,6 @@ class Renderer:
             statement.metadata, producer=self.producer, creator_tool=SOFTWARE_AGENT, rendition=rendition
         )
         fetcher = SandboxedFetcher((self.config.templates_dir, self.config.fonts_dir), {})
-        name = statement.identifier
-        embedded = (
-            EmbeddedFile(statement.metadata_path.name, metadata_bytes, "application/json", "Data",
-                         f"Metadata record of {name}"),
-            EmbeddedFile(statement.body_path.name, body_bytes, statement.media_type, "Source",
-                         f"Original body of {name}, bytes as received"),
-        )
         data, messages = write_pdf(
             html, base_url=self.config.templates_dir.resolve().as_uri() + "/", facts=facts,
             variant=self.config.variant, font_config=self.font_config, fetcher=fetcher,

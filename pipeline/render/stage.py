@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from pipeline.core.errors import ProblemsFound
 from pipeline.core.records import Problem, RenderedStatement, Statement, StageReport
-from pipeline.render.renderer import RenderConfig, render_fingerprint
+from pipeline.render.renderer import RenderConfig, extractor_versions, render_fingerprint
 from pipeline.render.store import RenderKey, load_rendered, store_pdf
 from pipeline.statements.files import ChangedSinceValidation
 
@@ -27,9 +27,10 @@ def find_rendered(statements: Iterable[Statement], out_dir: Path, config: Render
     exactly that key (None where there is none, it is stale or damaged, or
     not *reuse*)."""
     fingerprint = render_fingerprint(config)
+    extractor = extractor_versions()
     found = []
     for statement in statements:
-        key = RenderKey.of(statement, fingerprint, config.variant)
+        key = RenderKey.of(statement, fingerprint, config.variant, extractor)
         found.append((statement, key, load_rendered(statement, out_dir, key) if reuse else None))
     return found
 

@@ -24,10 +24,26 @@ class RenderKey:
     media_type: str
     renderer: str  # digest of software versions, fonts, templates, options
     variant: str
+    # Imported statements only: the capture's digest and the extractors'
+    # versions, so a new extractor re-renders these and nothing else.
+    capture_sha256: str = ""
+    extractor: str = ""
 
     @classmethod
-    def of(cls, statement: Statement, renderer: str, variant: str) -> "RenderKey":
-        return cls(statement.metadata_sha256, statement.body_sha256, statement.media_type, renderer, variant)
+    def of(cls, statement: Statement, renderer: str, variant: str, extractor: str = "") -> "RenderKey":
+        if statement.capture_path is None:
+            return cls(statement.metadata_sha256, statement.body_sha256, statement.media_type, renderer, variant)
+        return cls(statement.metadata_sha256, statement.body_sha256, statement.media_type, renderer, variant,
+                   statement.capture_sha256, extractor)
+
+
+def key_record(key: RenderKey) -> dict[str, str]:
+    """The key as stored; a statement without a capture keeps the key it had
+    before captures existed, so adding them re-rendered nothing."""
+    record = asdict(key)
+    if not key.capture_sha256:
+        del record["capture_sha256"], record["extractor"]
+    return record
 
 
 def _sidecar(out_dir: Path, identifier: str) -> Path:
@@ -42,7 +58,7 @@ def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes) 
     if sidecar.exists():
         sidecar.unlink()  # the old key must not vouch for the new bytes
     write_atomically(pdf_path, data)
-    record = {"identifier": statement.identifier, "pdf_sha256": digest, "key": asdict(key)}
+    record = {"identifier": statement.identifier, "pdf_sha256": digest, "key": key_record(key)}
     write_atomically(sidecar, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode())
     return RenderedStatement(statement, pdf_path, digest, key.variant)
 
@@ -55,7 +71,7 @@ def load_rendered(statement: Statement, out_dir: Path, key: RenderKey) -> Render
         data = pdf_path.read_bytes()
     except (OSError, ValueError):
         return None
-    if record.get("key") != asdict(key):
+    if record.get("key") != key_record(key):
         return None
     digest = hashlib.sha256(data).hexdigest()
     if digest != record.get("pdf_sha256"):

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from pipeline.validate.capture import check_capture
 from pipeline.statements.body import BodyDecodeError, decode_body, forbidden_controls
 from pipeline.core.errors import InputError
 from pipeline.statements.langtag import language_tag_problem
@@ -117,7 +118,7 @@ def validate_statements(
     for path in metadata_files:
         found, statement, identifier = _check_record(
             path, bodies.get(path.with_suffix(""), []), files, validator, display,
-            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes),
+            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes), read,
         )
         problems += found
         checked.append((statement, identifier, display(path)))
@@ -145,7 +146,8 @@ def validate_statements(
     items = tuple(
         {"identifier": s.identifier, "metadata": display(s.metadata_path), "body": display(s.body_path),
          "media_type": s.media_type, "metadata_sha256": s.metadata_sha256, "body_sha256": s.body_sha256,
-         "schema": validator.schema["$id"]}
+         "schema": validator.schema["$id"],
+         **({"capture": display(s.capture_path), "capture_sha256": s.capture_sha256} if s.capture_path else {})}
         for s in statements
     )
     return statements, StageReport(STAGE, tuple(problems), items)
@@ -165,10 +167,12 @@ _IGNORED_STEMS = ("readme",)
 
 
 def _kind_of(path: Path, folder: Path) -> str:
-    """metadata, body, ignored (a README, the withdrawals file), wrong case, or other."""
+    """metadata, body, ignored (a README, the withdrawals file, a capture), wrong case, or other."""
     suffix = path.suffix
     if path.stem.lower() in _IGNORED_STEMS or (path.parent == folder and path.name == WITHDRAWALS_NAME):
         return "ignored"
+    if path.stem.endswith(".capture"):
+        return "ignored"  # <id>.capture.html (or .txt): an imported statement's capture, checked with it
     if suffix == ".json":
         return "metadata"
     if suffix in BODY_MEDIA_TYPES:
@@ -209,6 +213,7 @@ def _is_uri(value: object) -> bool:
 def _check_record(
     path: Path, body_paths: list[Path], files: list[Path], validator: Draft202012Validator,
     display: Callable[[Path], str], read_metadata: Callable[[Path], bytes], read_body: Callable[[Path], bytes],
+    read: Callable[[Path, int], bytes],
 ) -> tuple[list[Problem], Statement | None, Any]:
     """All problems of one statement: its metadata, then its body."""
     file = display(path)
@@ -247,12 +252,15 @@ def _check_record(
     except Unreadable as exc:
         return problems + [Problem(exc.code, display(body_path), "", str(exc))], None, identifier
     problems += _body_problems(body, display(body_path))
+    capture = check_capture(metadata, path, body, file, read)
+    problems += capture.problems
     if problems:
         return problems, None, identifier
     statement = Statement(
         identifier=identifier, metadata_path=path, body_path=body_path,
         media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata=metadata,
         metadata_sha256=hashlib.sha256(data).hexdigest(), body_sha256=hashlib.sha256(body).hexdigest(),
+        capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
     )
     return problems, statement, identifier
 

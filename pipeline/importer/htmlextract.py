@@ -1,0 +1,204 @@
+"""The statement inside an HTML capture: trafilatura, and an account of what it left out.
+
+trafilatura is called on a *string* (never a URL, never with a fetcher) once,
+with metadata; htmldate runs inside it on the parsed tree. trafilatura does
+not say which elements it kept, so the derivation is reconstructed: every
+leaf block of the page (paragraph, heading, list item, cell, text-only div)
+is kept if its text is in the extraction and dropped otherwise, and runs of
+each are recorded with their element paths and source lines. Scripts and
+styles are listed as dropped; they are never run.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import trafilatura
+from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.utils import load_html
+
+_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote pre figcaption caption address div "
+                    "section article header footer nav aside main table ul ol form".split())
+_ERROR_TITLE = re.compile(r"\b(404|403|410|500|not found|page not found|error|forbidden|access denied|"
+                          r"niet gevonden|introuvable|nicht gefunden)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?。！？](?=[\s\"'”’»)\]]|$)")
+_ISO_DAY = re.compile(r"\b(\d{4})[-/](\d{2})[-/](\d{2})")
+
+
+@lru_cache(maxsize=1)
+def _config():
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    # trafilatura's timeout uses SIGALRM, which is the main thread's only
+    # and would differ between a worker and the parent; inputs are bounded instead.
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
+@dataclass(frozen=True)
+class HtmlExtraction:
+    text: str  # paragraphs separated by blank lines
+    kept: tuple[dict[str, Any], ...]
+    dropped: tuple[dict[str, Any], ...]
+    facts: dict[str, tuple[str, str]]  # field → (value, where it came from)
+    refusal: str  # "" or why this page holds no statement
+
+
+def trafilatura_version() -> str:
+    return trafilatura.__version__
+
+
+def extract_html(text: str, *, fragment: bool, url: str = "") -> HtmlExtraction:
+    """Extract the statement from decoded HTML ``text`` (a page or a fragment)."""
+    source = f"<html><body><div>{text}</div></body></html>" if fragment else text
+    # Parsed once, by trafilatura's own loader (what it does with a string);
+    # trafilatura extracts from a copy, the derivation reads this tree.
+    tree = load_html(source) if source.strip() else None
+    if tree is None:
+        return HtmlExtraction("", (), (), {}, "the file holds no HTML")
+    document = trafilatura.bare_extraction(
+        tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+        deduplicate=False, config=_config(),
+        # Only the page's structured dates (meta, <time>, URL), not years seen in the prose.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    extracted = (document.text if document is not None else "") or ""
+    lines = [line.strip() for line in extracted.split("\n") if line.strip()]
+    facts = _facts(tree, document, text)
+    title = _squash(facts.get("title", ("", ""))[0])
+    if lines and title and _squash(lines[0]) == title:
+        lines = lines[1:]  # the rendition prints the title above the text already
+    body = "\n\n".join(lines)
+    kept, dropped, link_share = _derivation(tree, body, title)
+    refusal = _refusal(tree, body, facts, link_share)
+    return HtmlExtraction(body + ("\n" if body else ""), kept, dropped, facts, refusal)
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _leaf_blocks(tree) -> list[tuple[object, str]]:
+    """(element, its text) for each block with text and no block inside it, in document order."""
+    blocks = [e for e in tree.iter() if isinstance(e.tag, str) and e.tag in _BLOCKS]
+    containers: set = set()
+    for element in blocks:  # mark every block's block ancestors, once each
+        parent = element.getparent()
+        while parent is not None and parent not in containers:
+            if isinstance(parent.tag, str) and parent.tag in _BLOCKS:
+                containers.add(parent)
+            parent = parent.getparent()
+    leaves = []
+    for element in blocks:
+        if element not in containers and (text := _squash(element.text_content())):
+            leaves.append((element, text))
+    return leaves
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _derivation(tree, body: str, title: str) -> tuple[tuple[dict, ...], tuple[dict, ...], float]:
+    """Runs of kept and dropped leaf blocks; and the share of kept words that are link text."""
+    root = tree.getroottree()
+    extracted = _squash(body)
+    runs: list[dict[str, Any]] = []
+    kept_words = link_words = 0
+    for element, content in _leaf_blocks(tree):
+        is_kept = content in extracted or all(_squash(part) in extracted for part in content.split("|"))
+        if is_kept:
+            kept_words += len(_words(content))
+            link_words += sum(len(_words(a.text_content())) for a in element.iter("a"))
+        status = "kept" if is_kept else ("title" if content == title else "dropped")
+        line = element.sourceline or 0
+        if runs and runs[-1]["status"] == status:
+            runs[-1]["elements"][1], runs[-1]["lines"][1] = element, line
+            runs[-1]["count"] += 1
+            runs[-1]["_text"].append(content)
+        else:
+            runs.append({"status": status, "elements": [element, element], "lines": [line, line], "count": 1,
+                         "_text": [content]})
+    for run in runs:  # element paths only for the ends of each run (getpath is not cheap)
+        run["elements"] = [root.getpath(element) for element in run["elements"]]
+    for element in tree.iter("script", "style", "noscript", "template"):
+        runs.append({"status": "dropped", "elements": [root.getpath(element)] * 2,
+                     "lines": [element.sourceline or 0] * 2, "count": 1, "_text": [],
+                     "why": f"<{element.tag}> (never run; not text)"})
+    kept, dropped = [], []
+    for run in runs:
+        words = " ".join(run.pop("_text"))
+        run["text"] = words if len(words) <= 100 else words[:99] + "…"
+        status = run.pop("status")
+        run.setdefault("why", {"kept": "the statement", "title": "page title (drafted as the title)"}.get(
+            status, "page furniture (not in the extraction)"))
+        (kept if status == "kept" else dropped).append(run)
+    return tuple(kept), tuple(dropped), (link_words / kept_words if kept_words else 0.0)
+
+
+def _first(tree, xpath: str) -> str:
+    for found in tree.xpath(xpath):
+        value = _squash(found if isinstance(found, str) else found.text_content())
+        if value:
+            return value
+    return ""
+
+
+def _facts(tree, document, raw: str) -> dict[str, tuple[str, str]]:
+    facts: dict[str, tuple[str, str]] = {}
+    for xpath, where in (("//h1", "html <h1>"), ("//meta[@property='og:title']/@content", "html <meta property=og:title>"),
+                         ("//title", "html <title>")):
+        if value := _first(tree, xpath):
+            facts["title"] = (value, where)
+            break
+    for xpath, where in (("//meta[@property='og:site_name']/@content", "html <meta property=og:site_name>"),
+                         ("//meta[@name='publisher']/@content", "html <meta name=publisher>"),
+                         ("//meta[@name='author']/@content", "html <meta name=author>")):
+        if value := _first(tree, xpath):
+            facts["issuer"] = (value, where)
+            break
+    if "issuer" not in facts and document is not None and document.sitename:
+        facts["issuer"] = (document.sitename, "trafilatura (site name)")
+    if lang := _first(tree, "/html/@lang | //html/@lang"):
+        facts["language"] = (lang, "html lang attribute")
+    elif lang := _first(tree, "//meta[@http-equiv='Content-Language']/@content"):
+        facts["language"] = (lang, "html <meta http-equiv=Content-Language>")
+    if url := _first(tree, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
+        if url.startswith(("http://", "https://")):
+            facts["url"] = (url, "html <link rel=canonical> or <meta property=og:url>")
+    if document is not None and document.date:
+        facts["date"] = _date_with_precision(document.date, raw)
+    if document is not None and document.description:
+        facts["description"] = (document.description, "html <meta name=description>")
+    return facts
+
+
+def _date_with_precision(found: str, raw: str) -> tuple[str, str]:
+    """htmldate always answers with a day; claim only the precision the page itself shows."""
+    year, month, day = found[:4], found[5:7], found[8:10]
+    if any(m.groups() == (year, month, day) for m in _ISO_DAY.finditer(raw)):
+        return f"{year}-{month}-{day}", "htmldate: the page's own date (the full date is in the page)"
+    if f"{year}-{month}" in raw or f"{year}/{month}" in raw:
+        return f"{year}-{month}", "htmldate: the page's own date (the page shows year and month only)"
+    return year, "htmldate: the page's own date (the page shows the year only)"
+
+
+def _refusal(tree, body: str, facts: dict[str, tuple[str, str]], link_share: float) -> str:
+    words = len(_words(body))
+    sentences = len(_SENTENCE_END.findall(body))
+    title = facts.get("title", ("", ""))[0]
+    if _ERROR_TITLE.search(title) and words < 150:
+        return f"an error page (its title reads {title[:80]!r}), not a statement"
+    if tree.xpath("//input[translate(@type,'PASSWORD','password')='password']") and words < 200:
+        return "a login wall (a password form and little text), not a statement"
+    if not body:
+        return "no statement text found (the page is empty or all navigation)"
+    if link_share > 0.5:
+        return (f"an index or list page ({link_share:.0%} of its text is links), not a statement; "
+                "import the page of each statement instead")
+    if sentences < 2 and words < 40:
+        return f"no statement text found (only {words} words outside the page furniture)"
+    return ""
