@@ -45,6 +45,7 @@ fonts: $(FONTS_STAMP)
 
 build: $(STAMP) $(FONTS_STAMP)
 	$(CLI) build $(ARGS)
+	$(CLI) catalogue --quiet
 
 validate: $(STAMP)
 	$(CLI) validate $(ARGS)

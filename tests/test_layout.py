@@ -24,7 +24,7 @@ LAYERS = {
     "events": {"core", "archive"},
 }
 #: Stages: each may import core and the layers, and no other stage.
-STAGES = {"validate", "render", "check", "package", "verify", "submit", "export"}
+STAGES = {"validate", "render", "check", "package", "verify", "submit", "export", "catalogue"}
 TOP = {"cli"}
 
 

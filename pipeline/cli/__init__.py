@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli.submit_commands import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)
+    from pipeline.cli.catalogue_commands import add_catalogue_commands  # catalogue
+
+    add_catalogue_commands(commands, common)
     return parser
 
 

@@ -96,6 +96,11 @@ CODES: Mapping[str, tuple[str, str]] = {
     "S005": ("error", "copy at the target does not match what was sent"),
     "S006": ("warning", "confirmed transfer not recorded in the event log (kept in the ledger)"),
     "S007": ("warning", "an interrupted attempt was sent again"),
+    # --- catalogue (the static finding aid; K, as C is check) ------------
+    "K001": ("error", "package cannot be read for the catalogue (left out)"),
+    "K002": ("warning", "package index entry unusable (file not linked, or entry left out)"),
+    "K003": ("error", "statement file unreadable or not as its manifest says (no page)"),
+    "K004": ("warning", "no thumbnail of the PDF's first page"),
 }
 
 
