@@ -27,6 +27,8 @@ PROGRAMS = [
 ]
 TEST_PROGRAMS = [
     ("java", "default-jre-headless", "the tests run PDFBox Preflight, the independent PDF/A-1b validator"),
+    ("chromium", "chromium", "the catalogue is tested in headless Chromium (driven by Playwright)"),
+    ("npm", "npm", "the catalogue's accessibility test installs axe-core with it"),
 ]
 TEST_FILES = [
     ("/usr/share/java/preflight.jar", "libpdfbox2-java", "PDFBox Preflight"),

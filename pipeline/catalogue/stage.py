@@ -225,7 +225,7 @@ def _facets(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 def _search_index(rows: list[dict[str, Any]]) -> bytes:
     """A script assigning one global: fetch() of a JSON file is refused from file://."""
-    data = [[r["identifier"], r["title"].lower(), r["words"]] for r in rows]
+    data = [[r["identifier"], r["words"]] for r in rows]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"window.CATALOGUE_INDEX = {text};\n".encode("utf-8")
 
