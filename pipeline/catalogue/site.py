@@ -44,14 +44,19 @@ class SiteWriter:
     def _read_state(self) -> dict[str, str]:
         try:
             state = json.loads((self.out / STATE_NAME).read_text(encoding="utf-8"))
-            return {str(k): str(v) for k, v in state.get("pages", {}).items()}
+            return {str(k): str(v) for k, v in state.get("pages", {}).items()}  # key:size
         except (OSError, ValueError, AttributeError):
             return {}
 
     def unchanged(self, relative: str, key: str) -> bool:
-        """True (and the file kept) if *relative* was last made from inputs with this *key*."""
+        """True (and the file kept) if *relative* was last made from inputs with this *key*
+        and still has the size it was written with."""
         self.keys[relative] = key
-        if self.previous_keys.get(relative) == key and (self.out / relative).is_file():
+        try:
+            size = (self.out / relative).stat().st_size
+        except FileNotFoundError:
+            return False
+        if self.previous_keys.get(relative) == f"{key}:{size}":
             self.produced.add(relative)
             return True
         return False
@@ -78,7 +83,10 @@ class SiteWriter:
 
     def finish(self) -> None:
         """Write the state; remove what this build did not produce."""
-        pages = {k: v for k, v in sorted(self.keys.items()) if k in self.produced}
+        # With each page's size: a page edited or truncated by hand is made again
+        # (a cheap stat, where hashing every page would cost most of a no-op run).
+        pages = {k: f"{v}:{(self.out / k).stat().st_size}" for k, v in sorted(self.keys.items())
+                 if k in self.produced}
         state = json.dumps({"pages": pages}, indent=0, sort_keys=True) + "\n"
         self.put(STATE_NAME, state.encode("utf-8"))
         for folder, _, files in sorted(os.walk(self.out, topdown=False)):
