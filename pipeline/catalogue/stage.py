@@ -59,7 +59,7 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
         for identifier in entries:
             _statement_page(holdings, identifier, writer, env, labels, base, archive_dir,
                             by_statement.get(identifier, ()), problems)
-        packages = package_views(holdings, by_package)
+        packages = package_views(holdings, by_package, out)
         for view in packages:
             _page(writer, env, labels, base, f"packages/{view['name']}.html", "package.html.j2",
                   {"package": view, "root": "../"})

@@ -139,7 +139,7 @@ def _event(event: LoggedEvent) -> dict[str, str]:
 
 
 def package_views(holdings: Holdings, events_by_package: Mapping[str, Sequence[LoggedEvent]],
-                  ) -> list[dict[str, Any]]:
+                  out: Path) -> list[dict[str, Any]]:
     """Each package with what it added, changed, withdrew or no longer holds, newest first."""
     views = []
     previous: dict[str, Package] = {}
@@ -162,6 +162,8 @@ def package_views(holdings: Holdings, events_by_package: Mapping[str, Sequence[L
             "dropped": sorted(set(old) - set(held) - withdrawn),
             "predecessor": before.name if before else "",
             "events": [_event(e) for e in events_by_package.get(package.name, ())],
+            "links": [(name, relative_link(package.path / name, out / "packages"))
+                      for name in ("bag-info.txt", "manifest-sha256.txt", "data/index.json")],
         })
         previous[package.group] = package
     return list(reversed(views))
