@@ -135,3 +135,45 @@ def test_a_file_that_differs_from_its_manifest_is_not_shown(archive, tmp_path):
     assert not (tmp_path / "out" / "statements" / "alpha.html").exists()
     assert "Tampered" not in (tmp_path / "out" / "search-index.js").read_text()
     assert (tmp_path / "out" / "statements" / "beta.html").exists()
+
+
+def _write_mo(path: Path, messages: dict[str, str]) -> None:
+    """A GNU gettext .mo file (the format `pybabel compile` and msgfmt write)."""
+    import struct
+
+    entries = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
+    ids = b"".join(k.encode() + b"\0" for k, _ in entries)
+    strs = b"".join(v.encode() + b"\0" for _, v in entries)
+    n = len(entries)
+    start = 7 * 4 + 16 * n
+    offsets, pos = [], 0
+    for k, _ in entries:
+        offsets.append((len(k.encode()), start + pos))
+        pos += len(k.encode()) + 1
+    values, pos = [], 0
+    for _, v in entries:
+        values.append((len(v.encode()), start + len(ids) + pos))
+        pos += len(v.encode()) + 1
+    header = struct.pack("<7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + 8 * n, 0, 0)
+    table = b"".join(struct.pack("<2I", *o) for o in offsets) + b"".join(struct.pack("<2I", *v) for v in values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + table + ids + strs)
+
+
+def test_labels_in_the_statements_language_where_a_catalogue_exists(archive, tmp_path):
+    root, _ = archive
+    locale = tmp_path / "locale"
+    _write_mo(locale / "ar" / "LC_MESSAGES" / "messages.mo", {"Issued by": "صادر عن", "History": "السجل"})
+    out = tmp_path / "out"
+    code = main(["catalogue", "--archive", str(root / "archive"), "--out", str(out), "--quiet",
+                 "--locale-dir", str(locale)], out=io.StringIO(), err=io.StringIO())
+    assert code == 0
+    beta = (out / "statements" / "beta.html").read_text()
+    assert '<html lang="ar" dir="rtl">' in beta
+    assert "صادر عن" in beta and "السجل" in beta and "Date issued" in beta  # untranslated: English
+    alpha = (out / "statements" / "alpha.html").read_text()
+    assert '<html lang="en" dir="ltr">' in alpha and "Issued by" in alpha and "صادر عن" not in alpha
+    plain = tmp_path / "plain"
+    main(["catalogue", "--archive", str(root / "archive"), "--out", str(plain), "--quiet",
+          "--locale-dir", str(tmp_path / "none")], out=io.StringIO(), err=io.StringIO())
+    assert '<html lang="en" dir="ltr">' in (plain / "statements" / "beta.html").read_text()
