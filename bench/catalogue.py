@@ -35,6 +35,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "tests"))
 
+from pipeline.catalogue.thumbnails import RENDERER  # noqa: E402
 from pipeline.cli import main as cli  # noqa: E402
 
 
@@ -122,6 +123,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=PROJECT / "build" / "bench-catalogue")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
     real = real_archive(args.work)
     archive = args.work / f"archive-{args.n}"
     shutil.rmtree(archive, ignore_errors=True)
@@ -135,15 +137,24 @@ def main() -> int:
     new_version, s3 = catalogue(archive, out)
     index_size = (out / "search-index.js").stat().st_size
     searches = search_times(out, ["huawei", "huawei 5g network", "档案", "الفيضانات", "bench 9999", "zzzz-nowhere"])
-    print(f"catalogue of {args.n} statements (cpus: {os.cpu_count()})")
-    print(f"  cold:        {cold:7.1f} s  ({s1['written']} files written)")
-    print(f"  unchanged:   {unchanged:7.1f} s  ({s2['written']} files written)")
-    print(f"  new version: {new_version:7.1f} s  ({s3['written']} files written, {s3['kept']} kept; "
-          "one statement changed, every page links the new package)")
-    print(f"  search-index.js: {index_size / 2**20:.1f} MiB")
-    for query, ms in searches.items():
-        print(f"  search {query!r}: {ms:.1f} ms (median of 20)" if not query.startswith("(") else
-              f"  {query}: {ms:.1f} ms")
+    rows = [
+        ("cold build (empty --out; every page and thumbnail)", f"{cold:.1f} s", f"{s1['written']} files written", "goal < 60 s"),
+        ("again, nothing changed", f"{unchanged:.1f} s", f"{s2['written']} files written", "goal < 5 s"),
+        ("new package, one statement changed", f"{new_version:.1f} s",
+         f"{s3['written']} files written, {s3['kept']} kept (every statement page links the newest package)", ""),
+        ("search-index.js", f"{index_size / 2**20:.1f} MiB", "", ""),
+    ] + [(f"search {q!r} in Chromium" if not q.startswith("(") else q, f"{ms:.1f} ms",
+          "median of 20 calls of catalogueSearch()" if not q.startswith("(") else "one input event", "goal < 100 ms")
+         for q, ms in searches.items()]
+    report = [f"## Catalogue, {args.n} statements, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
+              f"Command: `python bench/catalogue.py --n {args.n}`", "",
+              f"- nproc: {os.cpu_count()}; load average at start: {' '.join(f'{x:.2f}' for x in load)}",
+              f"- Python {sys.version.split()[0]}; {RENDERER}", "",
+              "| what | time | result | goal |", "| --- | --- | --- | --- |",
+              *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows], ""]
+    print("\n".join(report))
+    with open(PROJECT / "bench" / "RESULTS.md", "a", encoding="utf-8") as results:
+        results.write("\n" + "\n".join(report))
     return 0
 
 

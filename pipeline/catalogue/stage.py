@@ -64,6 +64,8 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
             _page(writer, env, labels, base, f"packages/{view['name']}.html", "package.html.j2",
                   {"package": view, "root": "../"})
     rows = [entries[i] for i in sorted(entries, key=lambda i: (entries[i]["title"].lower(), i))]
+    index_js = _search_index(rows)
+    rows = [{k: v for k, v in row.items() if k != "words"} for row in rows]  # the pages need no words
     facets = _facets(rows)
     _page(writer, env, labels, base, "statements.html", "list.html.j2",
           {"rows": rows, "facets": facets, "facet": None, "root": ""})
@@ -72,7 +74,6 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
             subset = [r for r in rows if value["value"] in _facet_values(r, kind)]
             _page(writer, env, labels, base, value["page"], "list.html.j2",
                   {"rows": subset, "facets": facets, "facet": {"kind": kind, **value}, "root": "../"})
-    index_js = _search_index(rows)
     writer.put("search-index.js", index_js)
     _page(writer, env, labels, base, "index.html", "home.html.j2",
           {"counts": _counts(holdings, rows), "verification": _last_verification(holdings.events),
