@@ -177,3 +177,10 @@ def test_labels_in_the_statements_language_where_a_catalogue_exists(archive, tmp
     main(["catalogue", "--archive", str(root / "archive"), "--out", str(plain), "--quiet",
           "--locale-dir", str(tmp_path / "none")], out=io.StringIO(), err=io.StringIO())
     assert '<html lang="en" dir="ltr">' in (plain / "statements" / "beta.html").read_text()
+
+
+def test_exit_codes_and_help(tmp_path, capsys):
+    assert _catalogue(tmp_path / "no-archive", tmp_path / "out")[0] == 4
+    assert not (tmp_path / "out").exists()
+    assert main(["catalogue", "--help"]) == 0
+    assert "file://" in capsys.readouterr().out

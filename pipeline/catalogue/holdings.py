@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -27,6 +28,8 @@ from pipeline.statements.files import Unreadable, read_file
 INDEX_PATH = "data/index.json"
 #: What the schema allows, so an identifier is always a safe page name.
 IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+#: The names this project's packages use; anything else is checked in full by unsafe_reason.
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.[a-z]{2,4}")
 FILE_KINDS = ("pdf", "metadata", "body")
 _TAG_LIMIT = 16 * 2**20
 
@@ -58,7 +61,7 @@ class Copy:
     def file(self, kind: str) -> PayloadFile | None:
         return next((f for f in self.files if f.kind == kind), None)
 
-    @property
+    @cached_property
     def key(self) -> tuple[tuple[str, str], ...]:
         """What identifies this copy's content: kind and SHA-256 of each file."""
         return tuple((f.kind, f.sha256) for f in self.files)
@@ -139,8 +142,8 @@ def _copy_of(entry: Any, pointer: str, package: str, version: int, manifest: Map
     for kind in FILE_KINDS:
         bag_path = named.get(kind)
         folder = f"data/{identifier}/"
-        if not isinstance(bag_path, str) or not bag_path.startswith(folder) or \
-                "/" in bag_path[len(folder):] or unsafe_reason(bag_path[len(folder):]):
+        name = bag_path[len(folder):] if isinstance(bag_path, str) and bag_path.startswith(folder) else ""
+        if not name or "/" in name or (not _PLAIN_NAME.fullmatch(name) and unsafe_reason(name)):
             problems.append(Problem("K002", where, f"{pointer}/files/{kind}",
                                     f"no usable {kind} file named for {identifier}; not linked"))
         elif bag_path not in manifest:

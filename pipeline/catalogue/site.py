@@ -39,6 +39,7 @@ class SiteWriter:
         previous = self._read_state()
         self.previous_keys: dict[str, str] = previous
         self.keys: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
         self.put(MARKER_NAME, _MARKER)
 
     def _read_state(self) -> dict[str, str]:
@@ -58,6 +59,7 @@ class SiteWriter:
             return False
         if self.previous_keys.get(relative) == f"{key}:{size}":
             self.produced.add(relative)
+            self.sizes[relative] = size
             return True
         return False
 
@@ -70,6 +72,7 @@ class SiteWriter:
         if key is not None:
             self.keys[relative] = key
         path = self.out / relative
+        self.sizes[relative] = len(data)
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return
@@ -85,8 +88,7 @@ class SiteWriter:
         """Write the state; remove what this build did not produce."""
         # With each page's size: a page edited or truncated by hand is made again
         # (a cheap stat, where hashing every page would cost most of a no-op run).
-        pages = {k: f"{v}:{(self.out / k).stat().st_size}" for k, v in sorted(self.keys.items())
-                 if k in self.produced}
+        pages = {k: f"{v}:{self.sizes[k]}" for k, v in sorted(self.keys.items()) if k in self.produced}
         state = json.dumps({"pages": pages}, indent=0, sort_keys=True) + "\n"
         self.put(STATE_NAME, state.encode("utf-8"))
         for folder, _, files in sorted(os.walk(self.out, topdown=False)):

@@ -70,8 +70,12 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
     _page(writer, env, labels, base, "statements.html", "list.html.j2",
           {"rows": rows, "facets": facets, "facet": None, "root": ""})
     for kind, values in facets.items():
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            for value in _facet_values(row, kind):
+                grouped.setdefault(value, []).append(row)
         for value in values:
-            subset = [r for r in rows if value["value"] in _facet_values(r, kind)]
+            subset = grouped[value["value"]]
             _page(writer, env, labels, base, value["page"], "list.html.j2",
                   {"rows": subset, "facets": facets, "facet": {"kind": kind, **value}, "root": "../"})
     writer.put("search-index.js", index_js)
@@ -154,6 +158,10 @@ def _entries(holdings: Holdings, writer: SiteWriter, problems: list[Problem]) ->
     return entries
 
 
+def _thumbnail_key(pdf_sha256: str) -> str:
+    return hashlib.sha256(f"{RENDERER}\n{pdf_sha256}".encode()).hexdigest()
+
+
 def _render_thumbnail(job: tuple[Path, str, str]) -> tuple[str, bytes | None, str]:
     package_dir, bag_path, sha256 = job
     try:
@@ -170,7 +178,7 @@ def _thumbnails(holdings: Holdings, writer: SiteWriter, problems: list[Problem],
         if pdf is None:
             continue
         name = thumbnail_name(pdf.sha256)
-        if not writer.unchanged(name, _digest([RENDERER, pdf.sha256])) and pdf.sha256 not in jobs:
+        if not writer.unchanged(name, _thumbnail_key(pdf.sha256)) and pdf.sha256 not in jobs:
             jobs[pdf.sha256] = (package_dirs[copies[-1].package], pdf.bag_path, pdf.sha256)
     todo = [jobs[k] for k in sorted(jobs)]
     workers = workers or os.cpu_count() or 1
@@ -184,7 +192,7 @@ def _thumbnails(holdings: Holdings, writer: SiteWriter, problems: list[Problem],
             problems.append(Problem("K004", f"{package_dir}/{bag_path}", "",
                                     f"no thumbnail: {error}", "warning"))
         else:
-            writer.put(thumbnail_name(sha256), png, _digest([RENDERER, sha256]))
+            writer.put(thumbnail_name(sha256), png, _thumbnail_key(sha256))
 
 
 def _statement_page(holdings: Holdings, identifier: str, writer: SiteWriter, env: Any, labels: Labels,
@@ -192,8 +200,9 @@ def _statement_page(holdings: Holdings, identifier: str, writer: SiteWriter, env
     relative = f"statements/{identifier}.html"
     copies = holdings.copies[identifier]
     withdrawal = holdings.withdrawal(identifier)
-    key = _digest([base, relative, [(c.package, c.files) for c in copies], withdrawal,
-                   [e.identifier for e in events]])
+    parts = [base, relative, repr(withdrawal)] + [e.identifier for e in events] + [
+        f"{c.package} {f.kind} {f.bag_path} {f.sha256}" for c in copies for f in c.files]
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()  # cheaper than _digest, 10,000 times
     if writer.unchanged(relative, key):
         return
     try:
