@@ -152,7 +152,7 @@ def test_rendering_is_reproducible_across_processes(dirs, project_dir):
     assert outputs[0] == outputs[1]
 
 
-@pytest.mark.parametrize("command", ["validate", "render", "check", "package", "build", "verify", "export", "unpack"])
+@pytest.mark.parametrize("command", ["validate", "render", "check", "package", "build", "verify", "export", "unpack", "catalogue"])
 def test_every_subcommand_has_help(command):
     code, out, _ = run(command, "--help")
     assert code == 0
