@@ -79,6 +79,7 @@ fonts: | $(PY)
 
 build: $(STAMP) fonts
 	$(CLI) build $(ARGS)
+	$(CLI) catalogue --quiet
 
 validate: $(STAMP)
 	$(CLI) validate $(ARGS)

@@ -169,7 +169,8 @@ def test_every_subcommand_is_listed_here():
 
     names = {" ".join(path) for path, _ in _subcommands(build_parser())}
     assert {"validate", "render", "check", "package", "build", "verify", "events", "export-premis",
-            "export", "unpack", "submit", "submissions", "withdraw", "fonts", "seal", "reseal"} <= names
+            "export", "unpack", "submit", "submissions", "withdraw", "fonts", "seal", "reseal", "new",
+            "import", "review", "catalogue"} <= names
 
 
 @pytest.mark.parametrize("path", [" ".join(p) for p, _ in _subcommands(__import__("pipeline.cli").cli.build_parser())])

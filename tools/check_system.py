@@ -63,6 +63,9 @@ REQUIREMENTS = [
     Requirement("tests", "libactivation-java", "file:/usr/share/java/javax.activation.jar",
                 "needed by Preflight on Java 11+"),
     Requirement("tests", "libjaxb-api-java", "file:/usr/share/java/jaxb-api.jar", "needed by Preflight on Java 11+"),
+    Requirement("tests", "chromium", "program:chromium",
+                "the catalogue is tested in headless Chromium (driven by Playwright)"),
+    Requirement("tests", "npm", "program:npm", "the catalogue's accessibility test installs axe-core with it"),
     Requirement("tests", "openssl", "program:openssl",
                 "the seal tests check real seals with `openssl cms` and `openssl ts`"),
 ]

@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli.import_commands import add_import_commands  # import, review
 
     add_import_commands(commands, common)
+    from pipeline.cli.catalogue_commands import add_catalogue_commands  # catalogue
+
+    add_catalogue_commands(commands, common)
     return parser
 
 

@@ -143,6 +143,11 @@ CODES: Mapping[str, tuple[str, str]] = {
     "I008": ("error", "listed URL is in none of the WARC files given"),
     "I009": ("warning", "record skipped: not a statement (redirect, non-HTML, revisit)"),
     "I010": ("error", "statement cannot be reviewed (no draft, or its files changed)"),
+    # --- catalogue (the static finding aid; K, as C is check) ------------
+    "K001": ("error", "package cannot be read for the catalogue (left out)"),
+    "K002": ("warning", "package index entry unusable (file not linked, or entry left out)"),
+    "K003": ("error", "statement file unreadable or not as its manifest says (no page)"),
+    "K004": ("warning", "no thumbnail of the PDF's first page"),
 }
 
 
