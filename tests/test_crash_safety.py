@@ -196,7 +196,8 @@ def test_a_killed_build_leaves_nothing_half_done(index, kind, when, statements, 
     if (root / "archive").exists():
         code, out = run_in_process(["verify", "--archive", str(root / "archive")])
         codes = {line.split()[0] for line in out.splitlines() if line[:1] in "BE" and line[1:4].isdigit()}
-        assert code == 0 or codes == {"E011"}, f"{where}: verify after the kill failed:\n{out}"
+        # E011: the kill kept the package's events from the log (E009: so verify logged no fixity).
+        assert code == 0 or codes <= {"E011", "E009"} and "E011" in codes, f"{where}: verify after the kill failed:\n{out}"
         partial = [p for p in (root / "archive").iterdir() if p.name.startswith("statements-")]
         for package in partial:  # a visible package is always a complete one
             assert packages_digest(root / "archive") == expected, where
