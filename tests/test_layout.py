@@ -25,7 +25,8 @@ LAYERS = {
     "i18n": {"core", "statements"},
 }
 #: Stages: each may import core and the layers, and no other stage.
-STAGES = {"validate", "render", "check", "package", "verify", "submit", "export", "seal"}
+STAGES = {"validate", "render", "check", "package", "verify", "submit", "export", "seal",
+          "reproduce"}
 TOP = {"cli"}
 
 
