@@ -86,6 +86,7 @@ def test_build_rebuild_edit_and_verify(dirs):
     assert changed == {
         "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.pdf",
         "data/embassy-nl-2019-huawei-5g-remarks/embassy-nl-2019-huawei-5g-remarks.txt",
+        "data/_provenance/renditions.json",  # records the digests of each PDF and its inputs
     }
     assert set(manifest(new)) == set(manifest(old))
     # The earlier version is untouched, byte for byte.
