@@ -204,3 +204,25 @@ def test_a_malformed_renditions_record_is_named(archive, tmp_path):
     code, report = _reproduce(archive, tmp_path)
     assert code == 1
     assert "D005" in _codes(report) and "D001" not in _codes(report)
+
+
+def test_what_is_installed_otherwise_is_named_one_by_one():
+    from pipeline.core.records import RenditionFacts
+    from pipeline.reproduce import environment_differences
+
+    fonts = (("A.ttf", "a" * 64, "OFL-1.1"), ("B.ttf", "b" * 64, "OFL-1.1"))
+    here = RenditionFacts("statement-archive/0.1.0", "WeasyPrint 70.0", "pango 15012; hb-subset yes", "f" * 64,
+                          fonts, "t" * 64, "c" * 64, False, "x" * 64)
+    recorded = {"software": here.software_agent, "weasyprint": here.weasyprint, "text_stack": here.text_stack,
+                "fonts_fingerprint": here.fonts_fingerprint, "templates_digest": here.templates_digest,
+                "catalogues_digest": here.catalogues_digest,
+                "fonts": [{"file": f, "sha256": d, "licence": lic} for f, d, lic in fonts]}
+    assert environment_differences(recorded, here) == ()  # positive control
+    older = {**recorded, "weasyprint": "WeasyPrint 61.2",
+             "fonts": [recorded["fonts"][0], {"file": "B.ttf", "sha256": "e" * 64, "licence": "OFL-1.1"},
+                       {"file": "C.ttf", "sha256": "d" * 64, "licence": "OFL-1.1"}]}
+    found = environment_differences(older, here)
+    assert any("WeasyPrint 61.2" in d and "WeasyPrint 70.0" in d for d in found)
+    assert any(d.startswith("font B.ttf") and "e" * 64 in d and "b" * 64 in d for d in found)
+    assert any(d.startswith("font C.ttf") and "not installed" in d for d in found)
+    assert len(found) == 3
