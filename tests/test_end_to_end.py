@@ -87,6 +87,7 @@ def test_build_rebuild_edit_and_verify(dirs):
     assert changed == {
         "data/examplia-mfa-2023-press-release-archives-cooperation/examplia-mfa-2023-press-release-archives-cooperation.pdf",
         "data/examplia-mfa-2023-press-release-archives-cooperation/examplia-mfa-2023-press-release-archives-cooperation.txt",
+        "data/_provenance/renditions.json",  # records the digests of each PDF and its inputs
     }
     assert set(manifest(new)) == set(manifest(old))
     # The earlier version is untouched, byte for byte.

@@ -26,7 +26,7 @@ LAYERS = {
 }
 #: Stages: each may import core and the layers, and no other stage.
 STAGES = {"validate", "render", "check", "package", "verify", "submit", "export", "seal", "importer",
-          "catalogue"}
+          "catalogue", "reproduce"}
 TOP = {"cli"}
 
 

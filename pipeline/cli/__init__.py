@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
     add_serialize_commands(commands, common)
     add_verify_arguments(commands.choices["verify"])
+    from pipeline.cli.reproduce_commands import add_reproduce_arguments  # verify --reproduce
+
+    add_reproduce_arguments(commands.choices["verify"])
     from pipeline.cli.submit_commands import add_submit_commands  # submit, submissions
 
     add_submit_commands(commands, common)

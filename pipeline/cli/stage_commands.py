@@ -100,6 +100,21 @@ def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
 
 
 
+def provenance_of(args: argparse.Namespace):
+    """What the package records about how its PDFs were made (data/_provenance/)."""
+    from pipeline.core.records import Provenance
+    from pipeline.i18n import LOCALE_DIR
+    from pipeline.render import rendition_facts
+    from pipeline.render.fonts import EXTRA_LOCK_NAME, LOCK_NAME
+    from pipeline.validate import schema_version
+
+    locks = tuple(p for p in (args.fonts / LOCK_NAME, args.fonts / EXTRA_LOCK_NAME) if p.is_file())
+    return Provenance(schema_path=args.schema, schema_id=schema_version(args.schema),
+                      templates_dir=args.templates, catalogues_dir=LOCALE_DIR, font_locks=locks,
+                      facts=rendition_facts(render_config(args)))
+
+
+
 def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
     from pipeline.events.pipeline_events import validator_events
     from pipeline.package import package_statements
@@ -111,7 +126,7 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
             rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
             event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
             validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
-            progress=task.step,
+            provenance=provenance_of(run.args), progress=task.step,
         )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

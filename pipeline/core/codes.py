@@ -1,7 +1,8 @@
 """One table of problem codes: code → (severity, short title).
 
 Letters by stage: V validate, R render, C check, P package, B BagIt verify,
-E the event log (audit trail), S submit, A seals (authenticity), I import (web captures in).
+E the event log (audit trail), S submit, A seals (authenticity), I import (web captures in),
+K catalogue, D reproduce (re-rendering a package's PDFs: verify --reproduce).
 Messages are written where the problem is found; this table names each code
 once, so tests and documentation can refer to codes rather than wording.
 """
@@ -148,6 +149,13 @@ CODES: Mapping[str, tuple[str, str]] = {
     "K002": ("warning", "package index entry unusable (file not linked, or entry left out)"),
     "K003": ("error", "statement file unreadable or not as its manifest says (no page)"),
     "K004": ("warning", "no thumbnail of the PDF's first page"),
+    # --- reproduce (verify --reproduce) ------------------------------------
+    "D001": ("error", "PDF rendered again from the package differs from the archived one"),
+    "D002": ("warning", "cannot reproduce here: installed software, fonts or templates differ from the recorded"),
+    "D003": ("warning", "cannot reproduce here, and the extracted text differs too"),
+    "D004": ("warning", "package records nothing to reproduce from (written before data/_provenance/)"),
+    "D005": ("error", "package's provenance record is malformed or does not match its files"),
+    "D006": ("error", "the statement could not be rendered again"),
 }
 
 

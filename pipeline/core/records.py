@@ -205,3 +205,73 @@ class ArchiveVerification:
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.all_problems)
+
+
+# --- provenance: what made each rendition (render → CLI → package, and reproduce)
+
+
+@dataclass(frozen=True)
+class RenditionFacts:
+    """Everything besides a statement that decides its PDF's bytes, as the render
+    stage knows it: the inputs of the renderer fingerprint in a render key.
+
+    ``fingerprint_inputs`` are the exact lines whose SHA-256 is ``fingerprint``,
+    so a reader can recompute the key from the package alone. ``fonts`` are
+    (file, SHA-256, licence) of every pinned font, in lock order.
+    """
+
+    software_agent: str
+    weasyprint: str
+    text_stack: str  # Pango version; HarfBuzz subsetter present or not
+    fonts_fingerprint: str
+    fonts: tuple[tuple[str, str, str], ...]
+    templates_digest: str
+    catalogues_digest: str
+    uncompressed: bool
+    rendition_date: str | None  # the run's rendition date, if recorded (pipeline/render/rendition.py)
+    fingerprint: str
+
+    @property
+    def fingerprint_inputs(self) -> tuple[str, ...]:
+        return fingerprint_lines(self.software_agent, self.weasyprint, self.text_stack, self.fonts_fingerprint,
+                                 self.templates_digest, self.catalogues_digest, self.uncompressed,
+                                 self.rendition_date)
+
+
+def fingerprint_lines(software_agent: str, weasyprint: str, text_stack: str, fonts_fingerprint: str,
+                      templates_digest: str, catalogues_digest: str, uncompressed: bool,
+                      rendition_date: str | None) -> tuple[str, ...]:
+    """The lines hashed (joined by newlines, UTF-8) into a render key's renderer fingerprint."""
+    return (software_agent, weasyprint, text_stack, fonts_fingerprint, templates_digest,
+            f"catalogues {catalogues_digest}", str(uncompressed), f"rendition date {rendition_date}")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a package carries about how its PDFs were made (``data/_provenance/``):
+    the schema that validated the records, the templates, catalogues and font
+    locks used, and the renderer's facts. The CLI gathers it; package writes it."""
+
+    schema_path: Path
+    schema_id: str  # the schema's $id, whose last part is its version
+    templates_dir: Path
+    catalogues_dir: Path
+    font_locks: tuple[Path, ...]
+    facts: RenditionFacts
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """One archived PDF rendered again from its package: ``outcome`` is
+    ``reproduced`` (identical bytes), ``differs``, or ``cannot reproduce here``
+    (``differences`` name what is installed otherwise than recorded)."""
+
+    package: str
+    identifier: str
+    outcome: Literal["reproduced", "differs", "cannot reproduce here"]
+    detail: str
+    differences: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"package": self.package, "identifier": self.identifier, "outcome": self.outcome,
+                "detail": self.detail, "differences": list(self.differences)}

@@ -45,11 +45,12 @@ from pipeline.bagit.writer import (
 from pipeline.archive.package_check import check_predecessor, payload_digest_problems
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.core.files import fsync_dir
-from pipeline.core.records import PackageOutcome, Problem, RenderedStatement, Withdrawal
+from pipeline.core.records import PackageOutcome, Problem, Provenance, RenderedStatement, Withdrawal
 from pipeline.events.check import verify_event_log
 from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events
+from pipeline.package.provenance import is_statement_path, provenance_items
 
 INDEX_PATH = "data/index.json"
 INDEX_FIELDS = ("identifier", "title", "date_issued", "document_type", "languages")
@@ -66,6 +67,7 @@ def package_statements(
     schema_id: str | None = None,
     validations: Sequence[EventDraft] = (),
     group: str = "statements",
+    provenance: Provenance | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
@@ -74,6 +76,8 @@ def package_statements(
     A statement that the newest package holds and *rendered* does not must be
     in *withdrawals* (P004 otherwise); the new version lists it as withdrawn.
     The newest package is checked before anything is chained to it (P006).
+    With *provenance*, the package carries what made its PDFs
+    (``data/_provenance/``, :mod:`pipeline.package.provenance`).
     The package carries its own events and the log records them once it is
     in place (:mod:`pipeline.events.packages`); ``bag-info.txt`` names the
     schema (*schema_id*, its ``$id`` with its version) that validated the records.
@@ -100,6 +104,8 @@ def package_statements(
         items, problems = _layout(rendered, (*before.withdrawn, *withdrawn))
         if problems:
             raise ProblemsFound("statements cannot be packaged", problems)
+        if provenance is not None:
+            items += provenance_items(provenance, rendered)
         planned, problems = _plan(items, rendered)
         if problems:
             raise ProblemsFound("files changed since rendering", problems)
@@ -161,7 +167,7 @@ def _message(name: str, count: int, added: Sequence[str], changed: Sequence[str]
         return parts[0]
     details = [f"{what} {', '.join(ids)}" for what, ids in
                (("added", added), ("changed", changed), ("withdrew", withdrawn)) if ids]
-    return parts[0] + (": " + "; ".join(details) if details else ": index only")
+    return parts[0] + (": " + "; ".join(details) if details else ": index or provenance only")
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ class _Contents:
 
     @property
     def identifiers(self) -> set[str]:
-        return {path.split("/")[1] for path in self.manifest if path.count("/") >= 2}
+        return {path.split("/")[1] for path in self.manifest if is_statement_path(path)}
 
 
 def _predecessor_contents(name: PackageName, path: Path) -> _Contents:
@@ -230,7 +236,7 @@ def _changes(planned: dict[str, str], before: dict[str, str]) -> tuple[tuple[str
     def by_statement(manifest: dict[str, str]) -> dict[str, dict[str, str]]:
         grouped: dict[str, dict[str, str]] = {}
         for path, digest in manifest.items():
-            if path.count("/") >= 2:
+            if is_statement_path(path):
                 grouped.setdefault(path.split("/")[1], {})[path] = digest
         return grouped
 

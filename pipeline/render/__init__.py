@@ -9,11 +9,11 @@ in a pool or on Dask, and ``stage`` decides what to render.
 """
 
 from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS
-from pipeline.render.renderer import RenderConfig, Renderer, RenderRefused, render_fingerprint
+from pipeline.render.renderer import RenderConfig, Renderer, RenderRefused, render_fingerprint, rendition_facts
 from pipeline.render.stage import find_rendered, render_statements
 from pipeline.render.store import load_rendered
 
 __all__ = [
     "DEFAULT_VARIANT", "VARIANTS", "RenderConfig", "RenderRefused", "Renderer", "find_rendered",
-    "load_rendered", "render_fingerprint", "render_statements",
+    "load_rendered", "render_fingerprint", "render_statements", "rendition_facts",
 ]

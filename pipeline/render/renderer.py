@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline import SOFTWARE_AGENT
 from pipeline.statements.body import decode_body
 from pipeline.statements.markup import layout_body
-from pipeline.core.records import Problem, Statement
+from pipeline.core.records import Problem, RenditionFacts, Statement, fingerprint_lines
 from pipeline.i18n import catalogues_digest
 from pipeline.render.document import Colophon, document_html, template_environment, visible_text
 from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, ensure_confined
@@ -74,15 +74,27 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) ->
     Cheap on purpose (no FontConfiguration): an unchanged build needs only
     this, and a worker's Renderer must arrive at the same value.
     """
+    return rendition_facts(config, font_set).fingerprint
+
+
+def rendition_facts(config: RenderConfig, font_set: FontSet | None = None) -> RenditionFacts:
+    """The inputs of the renderer fingerprint, one by one, and the fingerprint:
+    what a package records so that its render keys can be recomputed."""
     from weasyprint import __version__ as weasyprint_version
 
     font_set = font_set or FontSet(config.fonts_dir)
     # The variant is not here: it is part of each PDF's RenderKey.
-    return hashlib.sha256("\n".join((
-        SOFTWARE_AGENT, f"WeasyPrint {weasyprint_version}", _text_stack(), font_set.fingerprint,
-        _templates_digest(config.templates_dir), f"catalogues {catalogues_digest()}",
-        str(config.uncompressed), f"rendition date {config.rendition_date}",
-    )).encode()).hexdigest()
+    fields = dict(
+        software_agent=SOFTWARE_AGENT, weasyprint=f"WeasyPrint {weasyprint_version}", text_stack=_text_stack(),
+        fonts_fingerprint=font_set.fingerprint, templates_digest=_templates_digest(config.templates_dir),
+        catalogues_digest=catalogues_digest(), uncompressed=config.uncompressed,
+        rendition_date=config.rendition_date,
+    )
+    lines = fingerprint_lines(**fields)
+    return RenditionFacts(
+        **fields, fonts=tuple((f.name, f.sha256, f.licence) for f in font_set.pinned),
+        fingerprint=hashlib.sha256("\n".join(lines).encode()).hexdigest(),
+    )
 
 
 def associated_files(statement: Statement, metadata_bytes: bytes, body_bytes: bytes,
