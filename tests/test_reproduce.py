@@ -19,7 +19,10 @@ from bagutil import make_statement, make_writable, DATE, AGENT, EVENT_TIME
 from pipeline.cli import main
 
 PROJECT = Path(__file__).resolve().parents[1]
-CHOSEN = ("examplia-mfa-2021-speech-law-of-the-sea", "examplia-mfa-2023-statement-flood-relief-ar")
+# A long speech, an Arabic statement, and the seed: a web capture with its reviewed extraction,
+# whose PDF embeds the capture as its Source (so reproduction must find it in the package too).
+CHOSEN = ("examplia-mfa-2021-speech-law-of-the-sea", "examplia-mfa-2023-statement-flood-relief-ar",
+          "embassy-nl-2019-huawei-5g-remarks")
 VICTIM = CHOSEN[0]
 
 
@@ -42,7 +45,7 @@ def _statements(target: Path, body_suffix: str = "") -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, fonts_dir) -> Path:
-    """A project folder with one fresh package of two real statements."""
+    """A project folder with one fresh package of three real statements."""
     root = tmp_path_factory.mktemp("reproduce")
     statements = _statements(root / "statements")
     args = ("--statements", str(statements), "--archive", str(root / "archive"),
@@ -161,7 +164,7 @@ def test_a_pdf_replaced_by_an_insider_passes_verify_but_not_reproduce(archive, t
     code, report = _reproduce(archive, tmp_path)
     assert code == 1
     outcomes = {r["identifier"]: r["outcome"] for r in report["reproductions"]}
-    assert outcomes == {VICTIM: "differs", CHOSEN[1]: "reproduced"}
+    assert outcomes == {VICTIM: "differs", CHOSEN[1]: "reproduced", CHOSEN[2]: "reproduced"}
     (problem,) = [p for s in report["stages"] for p in s["problems"] if p["code"] == "D001"]
     assert VICTIM in problem["file"] and VICTIM in problem["message"]
     assert "page " in problem["message"] or "object " in problem["message"], problem["message"]

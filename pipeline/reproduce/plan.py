@@ -113,8 +113,18 @@ def _rendition(name: str, path: Path, where: str, number: int, entry: Any,
     metadata, problems = parse_json(metadata_bytes, f"{name}/{entry['metadata']}")
     if problems or not isinstance(metadata, dict):
         return None, Problem("D005", f"{name}/{entry['metadata']}", "", "the metadata record is not valid JSON")
+    capture: dict[str, Any] = {}
+    if "capture" in entry:  # imported from a web capture: the PDF embeds it as its Source
+        capture_file = _inside(path, str(entry["capture"]))
+        if capture_file is None or not isinstance(metadata.get("capture"), dict):
+            return None, Problem("D005", where, pointer, f"{identifier}: its capture {entry['capture']} is missing")
+        if hashlib.sha256(_read(capture_file)).hexdigest() != str(entry.get("capture_sha256", "")).lower():
+            return None, Problem("D005", f"{name}/{entry['capture']}", "",
+                                 f"not the capture {identifier}'s PDF was rendered from (SHA-256 differs)")
+        capture = {"capture_path": capture_file, "capture_sha256": str(entry["capture_sha256"]).lower(),
+                   "capture_media_type": str(metadata["capture"].get("media_type", ""))}
     statement = Statement(identifier, files["metadata"], files["body"], entry["media_type"], metadata,
-                          entry["metadata_sha256"].lower(), entry["body_sha256"].lower())
+                          entry["metadata_sha256"].lower(), entry["body_sha256"].lower(), **capture)
     return Rendition(statement, files["pdf"], entry["variant"]), None
 
 
