@@ -140,8 +140,8 @@ def test_a_new_version_goes_to_a_new_name_and_unchanged_statements_are_not_resen
     archive = make_archive(tmp_path)
     target = MemoryTarget()
     submit(archive, target, tmp_path / "l.sqlite")
-    make_archive(tmp_path, ("alpha",), salt="-changed", archive=archive,
-                 date=dt.date(2026, 11, 29))  # v0002 holds a changed alpha only
+    # v0002 and v0003 change both (a statement left out would have to be withdrawn: P004)
+    make_archive(tmp_path, ("alpha", "beta"), salt="-changed", archive=archive, date=dt.date(2026, 11, 29))
     make_archive(tmp_path, ("alpha", "beta"), salt="-v3", archive=archive, date=dt.date(2026, 11, 30))
     outcome = submit(archive, target, tmp_path / "l.sqlite")
     assert outcome.package.endswith("-v0003")

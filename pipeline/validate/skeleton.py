@@ -16,12 +16,15 @@ import json
 from typing import Any, Iterator
 
 PLACEHOLDER = "TODO"
+#: Written by `statement-archive import` from a capture, never by hand, and not
+#: asked of a statement written by hand (rendition_date is the archive's to set).
+NOT_BY_HAND = frozenset({"$schema", "capture", "extraction", "drafted_from", "review", "rendition_date"})
 
 
 def skeleton(schema: dict[str, Any], identifier: str) -> dict[str, Any]:
     """The metadata skeleton for *identifier*, in the schema's own field order."""
     record = {name: _placeholder(spec, name in schema.get("required", ()))
-              for name, spec in schema["properties"].items() if name != "$schema"}
+              for name, spec in schema["properties"].items() if name not in NOT_BY_HAND}
     record["identifier"] = identifier
     return record
 

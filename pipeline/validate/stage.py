@@ -154,7 +154,7 @@ def validate_statements(
 
 
 def schema_version(schema_path: Path) -> str:
-    """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.1.0``):
+    """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.2.0``):
     which schema, and which version of it, validated the records."""
     return _load_validator(Path(schema_path)).schema["$id"]
 
@@ -189,7 +189,7 @@ def _load_validator(schema_path: Path) -> Draft202012Validator:
     except (OSError, ValueError, SchemaError) as exc:
         raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
     if not isinstance(schema.get("$id"), str) or not schema["$id"].rsplit(":", 1)[-1][:1].isdigit():
-        raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.1.0)")
+        raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.2.0)")
     checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
     checker.checks("uri")(_is_uri)
     return Draft202012Validator(schema, format_checker=checker)
