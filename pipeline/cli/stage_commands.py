@@ -104,7 +104,7 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
 
     outcome = package_statements(
         rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
-        event_time=event_time(), withdrawals=run.withdrawals,
+        event_time=event_time(), withdrawals=run.withdrawals, share=not run.args.no_share,
     )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

@@ -50,6 +50,7 @@ from pipeline.events.check import verify_event_log
 from pipeline.events.log import EVENTS_NAME, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events
+from pipeline.package.sharing import changed_problem, share_unchanged
 
 INDEX_PATH = "data/index.json"
 INDEX_FIELDS = ("identifier", "title", "date_issued", "document_type", "languages")
@@ -64,6 +65,7 @@ def package_statements(
     event_time: datetime.datetime,
     withdrawals: Sequence[Withdrawal] = (),
     group: str = "statements",
+    share: bool = True,
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
@@ -73,6 +75,9 @@ def package_statements(
     The newest package is checked before anything is chained to it (P006).
     The package carries its own events and the log records them once it is
     in place (:mod:`pipeline.events.packages`).
+
+    With *share*, files carried over unchanged are hard links to the newest
+    package's (:mod:`pipeline.package.sharing`); the package is the same either way.
 
     Raises ProblemsFound (P001, P003–P006) when a file changed since rendering,
     a statement cannot be placed, a statement went missing, or the newest
@@ -111,6 +116,8 @@ def package_statements(
                              f"the newest package {newest[0].name}; check the clock")
         if newest is not None:
             _check_carried_over(newest[0], newest[1], planned, before.manifest)
+            if share:  # links to exactly the files just checked; hashed again in the new bag
+                items = share_unchanged(items, newest[1], planned, before.manifest)
         version = newest[0].version + 1 if newest else 1
         name = PackageName(group, bagging_date, version).name
         added, changed = _changes(planned, before.manifest)
@@ -420,9 +427,8 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem], info: list[tu
         fsync_dir(archive_dir)
         fsync_dir(incoming)
     except SourceChanged as exc:
-        raise ProblemsFound("files changed since rendering", [
-            Problem("P001", str(item.source), "", "changed since rendering; run render again")
-            for item in exc.items]) from exc
+        raise ProblemsFound("files changed since rendering",
+                            [changed_problem(item) for item in exc.items]) from exc
     except SourceUnreadable as exc:
         raise ProblemsFound("a file could not be read while packaging", [Problem(
             "P001", str(exc.item.source), "",
