@@ -163,3 +163,11 @@ def test_a_damaged_package_checked_when_due_stays_overdue(archive):
 @pytest.mark.parametrize("args", [["--budget", "10m"], ["--due", "90d", "--fast"], ["--due", "soon"]])
 def test_usage_problems(archive, args):
     assert cli(archive, *args)[0] == 2
+
+
+def test_a_spent_budget_with_two_workers_stops_after_one_round(archive):
+    v1, v2, v3 = names(archive)
+    result = verify_archive(archive, only=(v3, v1, v2), keep_going=lambda: False, workers=2)
+    assert [p.name for p in result.packages] == [v1, v3] and result.ok  # one package per worker
+    everything = verify_archive(archive, only=(v3, v1, v2), keep_going=lambda: True, workers=2)
+    assert everything == verify_archive(archive)  # positive control: a budget not spent checks all

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from pipeline.archive.folder import INCOMING_NAME, LOCK_NAME, archive_lock, parse_package_name
 from pipeline.archive.package_check import TAGMANIFEST, bag_info, sorted_problems, verify_bag
-from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, sha256_bytes
-from pipeline.bagit.shared_digests import SharedDigests, worker_pool
+from pipeline.bagit.manifest import sha256_bytes
 from pipeline.bagit.tagfile import BAG_INFO_TXT
 from pipeline.bagit.validator import FULL
 from pipeline.core.errors import ArchiveError
+from pipeline.verify.parallel import check_packages
 from pipeline.core.records import ArchiveVerification, PackageVerification, Problem, StageReport
 
 #: Files in the archive folder that belong there and are not packages.
@@ -111,7 +110,7 @@ def _verify_locked(archive_dir: Path, mode: str, sidecar_check: SidecarCheck | N
             continue
         found.append(entry)
     chosen = found if only is None else [name for name in only if name in set(found)]
-    results = _check_packages(archive_dir, chosen, mode, workers, keep_going)
+    results = check_packages(archive_dir, chosen, mode, workers, keep_going, files_of_packages)
     if sidecar_check is not None:
         per_package, extra = sidecar_check(archive_dir, tuple(r.name for r in results))
         results = [dataclasses.replace(r, problems=sorted_problems([*r.problems, *per_package.get(r.name, ())]))
@@ -119,27 +118,6 @@ def _verify_locked(archive_dir: Path, mode: str, sidecar_check: SidecarCheck | N
         archive_problems += extra
     chained = _with_chain_problems(archive_dir, results, found)
     return ArchiveVerification(archive_dir, tuple(chained), sorted_problems(archive_problems))
-
-
-def _check_packages(archive_dir: Path, chosen: Sequence[str], mode: str, workers: int,
-                    keep_going: Callable[[], bool] | None) -> list[PackageVerification]:
-    """Each chosen package on its own; files shared between them read once. With
-    a budget (*keep_going*), packages are hashed ahead one at a time, so no
-    more is read than is checked."""
-    shared = SharedDigests() if mode == FULL else None
-    results: list[PackageVerification] = []
-    with ExitStack() as stack:
-        pool = stack.enter_context(worker_pool(workers)) if shared is not None and workers > 1 else None
-        if pool is not None and keep_going is None:
-            shared.prehash(files_of_packages(archive_dir, chosen), WRITTEN_ALGORITHMS, pool, workers)
-        for entry in chosen:
-            if keep_going is not None and results and not keep_going():
-                break
-            if pool is not None and keep_going is not None:
-                shared.prehash(files_of_packages(archive_dir, [entry]), WRITTEN_ALGORITHMS, pool, workers)
-            results.append(verify_bag(archive_dir / entry, label=entry, mode=mode, package_rules=True,
-                                      shared=shared))
-    return results
 
 
 def _with_chain_problems(archive_dir: Path, results: Sequence[PackageVerification],
