@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 
 import pytest
@@ -150,6 +151,9 @@ def test_a_spent_budget_stops_after_the_first_package_and_says_what_is_overdue(a
     assert plan.overdue_after([v1], []) == (v2, v3)
     code, out = cli(archive, "--due", "90d", "--budget", "10m")  # a budget not spent: all three
     assert code == 0 and "3 of 3 package(s) due" in out and "0 of 3" in out
+    code, out = cli(archive, "--due", "1s", "--json", epoch=str(int(NOW.timestamp()) + 2))
+    report = json.loads(out[out.index("{"):])
+    assert report["due"]["checked"] == [v1, v2, v3] and report["due"]["still_overdue"] == []
 
 
 def test_a_damaged_package_checked_when_due_stays_overdue(archive):

@@ -44,8 +44,9 @@ def run_verify(run: Run) -> None:
     if not result.packages and selection is None:
         run.say(f"no packages under {args.archive}")
     if selection is not None:
-        run.say(selection.summary([p.name for p in result.packages],
-                                  [p.name for p in result.packages if not p.ok]))
+        checked, failed = [p.name for p in result.packages], [p.name for p in result.packages if not p.ok]
+        run.say(selection.summary(checked, failed))
+        run.extra["due"] = selection.as_dict(checked, failed)
     if summary := seals.summary():
         run.say(summary)
     report = verification_report(result)

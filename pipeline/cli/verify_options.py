@@ -52,6 +52,12 @@ class DueSelection:
     def due(self) -> tuple[str, ...]:
         return self.schedule.due
 
+    def as_dict(self, checked: Sequence[str], failed: Sequence[str]) -> dict[str, object]:
+        """For ``--json``: what was due, what was checked, what is still overdue."""
+        return {"period": self.period, "cutoff": self.schedule.cutoff.isoformat(), "due": list(self.due),
+                "checked": list(checked), "still_overdue": list(self.schedule.overdue_after(checked, failed)),
+                "packages": self.total}
+
     def summary(self, checked: Sequence[str], failed: Sequence[str]) -> str:
         left = self.schedule.overdue_after(checked, failed)
         share = 100 * len(left) / self.total if self.total else 0
