@@ -3,10 +3,13 @@
 Versions of a package share unchanged files as hard links (one inode, many
 names). Checking each name would read the same bytes once per version; this
 reads each *file* once: a digest is kept under the file's identity —
-(device, inode, size, modification time in ns) taken with ``fstat`` on the
-descriptor that is read — and every name of that file gets that result. A
-name whose identity differs when it is opened (replaced, rewritten) is hashed
-again, so a result never counts for bytes it was not computed from.
+(device, inode, size, modification and change times in ns) taken with
+``fstat`` on the descriptor that is read — and every name of that file gets
+that result. A name whose identity differs when it is opened (replaced,
+rewritten, made writable) is hashed again. The times are only as fine as the
+file system's clock tick: a file rewritten within the same tick as it was
+read, during the run, keeps its digest until the next run (a change after a
+run is no different).
 
 :meth:`SharedDigests.prehash` hashes a list of files in a pool of worker
 processes (:func:`worker_pool`) before the checks run (the checks then find their digests known);
@@ -23,11 +26,12 @@ from typing import Iterable, Sequence
 from pipeline.bagit.manifest import FileDigest, hash_stream
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-Identity = tuple[int, int, int, int]
+Identity = tuple[int, int, int, int, int]
 
 
 def _identity(info: os.stat_result) -> Identity:
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    # ctime too: a chmod to make the file writable, or a new link, changes it
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _hash_path(path: str, algorithms: tuple[str, ...]) -> tuple[Identity, FileDigest] | None:
