@@ -20,3 +20,14 @@ def test_bench_smoke_runs_and_reports_every_measure(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     for measure in ("raw WeasyPrint", "`workers=2`", "no-op build", "peak RSS", "sha256sum", "libharfbuzz-subset"):
         assert measure in done.stdout, measure
+
+
+@pytest.mark.slow
+def test_versions_bench_smoke_runs_and_reports_every_measure(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "versions.py"), "--smoke"],
+        capture_output=True, text=True, timeout=300, cwd=PROJECT / "bench",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for measure in ("copies (`--no-share`)", "sharing unchanged files", "`verify --workers 2`", "`verify --due 90d`"):
+        assert measure in done.stdout, measure

@@ -230,3 +230,54 @@ def test_two_builds_at_once_make_one_package(statements, reference, tmp_path, pr
     assert packages_digest(tmp_path / "archive") == expected  # one v0001, not two versions
     assert log_agrees_with_packages(tmp_path / "archive") == []
     assert run_in_process(["verify", "--archive", str(tmp_path / "archive")])[0] == 0
+
+
+#: While a second version is written, its unchanged files are hard links to the
+#: first version's: a kill at each of these leaves no half-shared package.
+LINKING_TRIGGERS = [
+    "archive/.incoming/*/data/alpha/alpha.pdf",  # linked (alpha is unchanged)
+    "archive/.incoming/*/data/beta/beta.json",  # linked
+    "archive/.incoming/*/data/gamma/gamma.pdf",  # copied (gamma changed)
+    "archive/.incoming/*/manifest-sha512.txt",
+]
+
+
+def test_killed_second_version_leaves_no_half_shared_package(statements, reference, tmp_path, project_dir,
+                                                             monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    edited = tmp_path / "statements"
+    shutil.copytree(statements, edited)
+    write_statement(edited, "gamma", "<p>An edited HTML fragment</p>", suffix=".html")
+    first = tmp_path / "first"
+    assert run_in_process(build_argv(first, statements))[0] == 0
+    uninterrupted = tmp_path / "uninterrupted"
+    shutil.copytree(first, uninterrupted, symlinks=True)
+    assert run_in_process(build_argv(uninterrupted, edited))[0] == 0
+    expected = packages_digest(uninterrupted / "archive")
+    assert len({p.split("/")[0] for p in expected}) == 2
+    kills = 0
+    for index, pattern in enumerate(LINKING_TRIGGERS):
+        root = tmp_path / f"linking{index}"
+        shutil.copytree(uninterrupted / "build", root / "build")  # rendered already: the kill lands in packaging
+        shutil.copytree(first / "archive", root / "archive", symlinks=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", *build_argv(root, edited)], cwd=project_dir,
+            start_new_session=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_for(process, root, pattern), f"{pattern}: the trigger never appeared"
+        kills += kill(process)
+        # verify logs its fixity checks, and the next version names the log's head:
+        # check a copy, so the rebuild is comparable to the uninterrupted one
+        shutil.copytree(root / "archive", root / "inspected", symlinks=True)
+        code, out = run_in_process(["verify", "--archive", str(root / "inspected")])
+        codes = {line.split()[0] for line in out.splitlines() if line[:1] in "BE" and line[1:4].isdigit()}
+        assert code == 0 or codes == {"E011"}, f"{pattern}: verify after the kill failed:\n{out}"
+        visible = packages_digest(root / "archive")
+        assert visible in (expected, packages_digest(first / "archive")), f"{pattern}: a partial package"
+        assert run_in_process(build_argv(root, edited))[0] == 0
+        assert packages_digest(root / "archive") == expected, f"{pattern}: differs from an uninterrupted build"
+        assert not (root / "archive" / ".incoming").exists()
+        assert log_agrees_with_packages(root / "archive") == []
+        v1, v2 = sorted((root / "archive").glob("statements-*"))
+        assert os.stat(v1 / "data/alpha/alpha.pdf").st_ino == os.stat(v2 / "data/alpha/alpha.pdf").st_ino
+    print(f"linking phase: {kills} of {len(LINKING_TRIGGERS)} kills landed in a running build")

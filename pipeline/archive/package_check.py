@@ -21,6 +21,7 @@ from pipeline.archive.folder import PackageName, parse_package_name
 from pipeline.bagit.manifest import noncanonical_reason
 from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, hash_stream, parse_manifest
 from pipeline.bagit.paths import unsafe_reason
+from pipeline.bagit.shared_digests import SharedDigests
 from pipeline.bagit.tagfile import BAG_INFO_TXT, BAGIT_TXT, ParsedTags, format_bagit_txt, parse_tags
 from pipeline.bagit.validator import COMPLETENESS, FAST, FULL, BagCheck, check_bag
 from pipeline.core.records import PackageVerification, Problem
@@ -32,7 +33,8 @@ REQUIRED_TAG_FILES = (BAG_INFO_TXT, *MANIFESTS)
 
 
 def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
-               package_rules: bool | None = None) -> PackageVerification:
+               package_rules: bool | None = None,
+               shared: SharedDigests | None = None) -> PackageVerification:
     """Check one bag on its own (no version chain).
 
     Problems name files as ``<label>/<path in bag>``; *label* defaults to the
@@ -43,7 +45,7 @@ def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
     parsed = parse_package_name(path.name)
     if package_rules is None:
         package_rules = parsed is not None
-    found = check_bag(path, label, mode=mode)
+    found = check_bag(path, label, mode=mode, shared=shared)
     problems = list(found.problems)
     if package_rules and path.is_dir() and not path.is_symlink():
         # What other bags may do (with a warning), our packages may not.

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from pipeline.bagit.findings import Findings
 from pipeline.bagit.completeness import Manifest
 from pipeline.bagit.manifest import FileDigest, hash_stream
+
+if TYPE_CHECKING:
+    from pipeline.bagit.shared_digests import SharedDigests
 
 
 def hash_in_bag(root: Path, path: str, algorithms: Sequence[str]) -> FileDigest:
@@ -23,8 +26,11 @@ def hash_in_bag(root: Path, path: str, algorithms: Sequence[str]) -> FileDigest:
 
 
 def check_digests(root: Path, manifests: Sequence[Manifest], present: Mapping[str, int],
-                  code: str, found: Findings) -> tuple[int, int]:
+                  code: str, found: Findings, shared: SharedDigests | None = None) -> tuple[int, int]:
     """Hash each file of *present* listed in *manifests*; report mismatches as *code*.
+
+    With *shared*, a file already read in this run (another name of it, a
+    hard link in another version) is not read again.
 
     Returns the number of files and bytes read.
     """
@@ -33,7 +39,7 @@ def check_digests(root: Path, manifests: Sequence[Manifest], present: Mapping[st
     for path in sorted(listed & set(present)):
         expected = {m.algorithm: m.entries[path] for m in manifests if path in m.entries}
         try:
-            actual = hash_in_bag(root, path, sorted(expected))
+            actual = (shared.hash_in_bag if shared is not None else hash_in_bag)(root, path, sorted(expected))
         except OSError as exc:
             found.add("B015", path, f"cannot be read: {exc.strerror or exc}")
             continue

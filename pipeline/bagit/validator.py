@@ -39,6 +39,7 @@ from pipeline.bagit.tagfile import (
     BAG_INFO_TXT, BAGIT_TXT, PACKAGE_INFO_TXT, Declaration, ParsedTags, parse_tags, read_declaration,
 )
 from pipeline.bagit.disk import BagTree, scan_tree
+from pipeline.bagit.shared_digests import SharedDigests
 from pipeline.bagit.versions import CURRENT, BagItVersion
 
 FULL, COMPLETENESS, FAST = "full", "completeness-only", "fast"
@@ -70,9 +71,11 @@ class BagCheck:
     to_fetch: tuple[str, ...] = ()
 
 
-def check_bag(root: Path, label: str, *, mode: str = FULL) -> BagCheck:
+def check_bag(root: Path, label: str, *, mode: str = FULL,
+              shared: SharedDigests | None = None) -> BagCheck:
     """Check the bag in *root* by the rules of the BagIt version it declares
-    (see :mod:`.versions`); problems name files as ``<label>/<path in bag>``."""
+    (see :mod:`.versions`); problems name files as ``<label>/<path in bag>``.
+    *shared* keeps digests of files already read in this run (:mod:`.shared_digests`)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     found = Findings(label)
@@ -131,9 +134,9 @@ def check_bag(root: Path, label: str, *, mode: str = FULL) -> BagCheck:
         present = [p for p in payload if any(p in m.entries for m in manifests)]
         return BagCheck(found.sorted(), len(present), sum(payload[p] for p in present),
                         info, version, uncovered, partial, to_fetch)
-    files, octets = check_digests(root, manifests, payload, "B004", found)
+    files, octets = check_digests(root, manifests, payload, "B004", found, shared)
     tags = {p: size for p, size in tree.files.items() if not is_payload_path(p)}
-    check_digests(root, tag_manifests, tags, "B006", found)
+    check_digests(root, tag_manifests, tags, "B006", found, shared)
     return BagCheck(found.sorted(), files, octets, info, version, uncovered, partial, to_fetch)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from pipeline.bagit.links import link_file
 from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, FileDigest, format_manifest, hash_stream
 from pipeline.bagit.paths import is_payload_path, unsafe_reason
 from pipeline.bagit.tagfile import BAG_INFO_TXT, BAGIT_TXT, format_bagit_txt, format_tags
@@ -32,11 +33,16 @@ DIR_MODE = 0o755
 @dataclass(frozen=True)
 class PayloadItem:
     """One payload file: its path in the bag (``data/...``) and where its
-    bytes come from — a file to copy (``source``) or ``content``."""
+    bytes come from — a file to copy (``source``) or ``content``.
+
+    ``shared_from`` is a file of an earlier bag believed to hold the same
+    bytes: it is hard-linked instead of copied where the file system allows
+    (:mod:`pipeline.bagit.links`), and ``source`` copied otherwise."""
 
     bag_path: str
     source: Path | None = None
     content: bytes | None = None
+    shared_from: Path | None = None
 
 
 class SourceChanged(Exception):
@@ -173,6 +179,10 @@ def write_bag(
 def _copy_item(root: Path, item: PayloadItem) -> FileDigest:
     target = root.joinpath(*item.bag_path.split("/"))
     make_dirs(root, target.parent, mode=DIR_MODE, durable=False)  # the whole tree is fsynced at the end
+    if item.shared_from is not None and link_file(item.shared_from, target, FILE_MODE):
+        # Hashed as it now is in this bag: the digests come from the bytes the bag holds.
+        with open(os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as linked:
+            return hash_stream(linked, WRITTEN_ALGORITHMS)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "wb") as out:
         if item.content is not None:

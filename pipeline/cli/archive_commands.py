@@ -35,14 +35,23 @@ def run_verify(run: Run) -> None:
         return
     from pipeline.cli.seal_commands import seal_check_for
 
+    from pipeline.cli.verify_options import due_selection
+
+    selection = due_selection(run, lambda: _package_names(args.archive))  # --due, --budget
     seals = seal_check_for(run)  # every seal present; --require-seal
     with run.task("verify", None) as task:
-        result = verify_archive(args.archive, mode=mode, sidecar_check=seals, progress=task.step)
+        result = verify_archive(args.archive, mode=mode, sidecar_check=seals, workers=args.verify_workers or 1,
+                                only=selection.due if selection else None,
+                                keep_going=selection.keep_going if selection else None, progress=task.step)
     for package in result.packages:
         run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
                 f"({package.files_checked} files, {package.bytes_checked} {checked})")
-    if not result.packages:
+    if not result.packages and selection is None:
         run.say(f"no packages under {args.archive}")
+    if selection is not None:
+        checked, failed = [p.name for p in result.packages], [p.name for p in result.packages if not p.ok]
+        run.say(selection.summary(checked, failed))
+        run.extra["due"] = selection.as_dict(checked, failed)
     if summary := seals.summary():
         run.say(summary)
     report = verification_report(result)
@@ -77,6 +86,14 @@ def record_fixity_events(run: Run, result) -> tuple[Problem, ...]:
 
 
 
+def _package_names(archive: Path) -> list[str]:
+    from pipeline.archive.folder import list_packages
+
+    if not archive.is_dir():
+        raise ArchiveError(f"{archive} is not a folder; nothing to verify")
+    return [name.name for name, _ in list_packages(archive)]
+
+
 def cmd_verify(run: Run) -> None:
     run_verify(run)
 
@@ -88,6 +105,9 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
                        help="only compare Payload-Oxum (file count and bytes) with data/; nothing hashed")
     modes.add_argument("--completeness-only", action="store_true",
                        help="every file present and listed in every manifest; nothing hashed")
+    from pipeline.cli.verify_options import add_schedule_arguments
+
+    add_schedule_arguments(verify)  # --workers, --due, --budget
     verify.add_argument("bags", nargs="*", type=Path, metavar="BAG",
                         help="verify these bag folders (e.g. BagIt 0.97 bags from other tools) "
                              "instead of the archive")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pipeline.cli.archive_commands import run_verify
 from pipeline.cli.context import PROJECT_DIR, Run
-from pipeline.cli.stage_commands import parse_workers
 from pipeline.core.clock import event_time
 from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem, Reproduction
@@ -32,8 +31,6 @@ def add_reproduce_arguments(verify: argparse.ArgumentParser) -> None:
                         help="with --reproduce: the installed pinned fonts folder")
     verify.add_argument("--build-dir", type=Path, default=None,
                         help="with --reproduce: working folder (default: build/ of the project folder)")
-    verify.add_argument("--workers", type=parse_workers, default=None,
-                        help="with --reproduce: worker processes for rendering (default: one per core)")
     verify.set_defaults(handler=cmd_verify)
 
 
@@ -99,7 +96,7 @@ def _reproduce_plan(run: Run, plan, scratch: Path) -> tuple[list[Reproduction], 
 
         rendered, report = render_statements(
             [r.statement for r in group], scratch, config, progress=progress,
-            executor=executor_from(None, run.args.workers))
+            executor=executor_from(None, run.args.verify_workers))
         fresh = {r.statement.identifier: r.pdf_path.read_bytes() for r in rendered}
         for rendition in group:
             statement = rendition.statement

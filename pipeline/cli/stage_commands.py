@@ -126,7 +126,7 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
             rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
             event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
             validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
-            provenance=provenance_of(run.args), progress=task.step,
+            provenance=provenance_of(run.args), share=not run.args.no_share, progress=task.step,
         )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

@@ -51,6 +51,7 @@ from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events
 from pipeline.package.provenance import is_statement_path, provenance_items
+from pipeline.package.sharing import changed_problem, share_unchanged
 
 INDEX_PATH = "data/index.json"
 INDEX_FIELDS = ("identifier", "title", "date_issued", "document_type", "languages")
@@ -69,6 +70,7 @@ def package_statements(
     group: str = "statements",
     provenance: Provenance | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    share: bool = True,
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
@@ -81,6 +83,9 @@ def package_statements(
     The package carries its own events and the log records them once it is
     in place (:mod:`pipeline.events.packages`); ``bag-info.txt`` names the
     schema (*schema_id*, its ``$id`` with its version) that validated the records.
+
+    With *share*, files carried over unchanged are hard links to the newest
+    package's (:mod:`pipeline.package.sharing`); the package is the same either way.
 
     Raises ProblemsFound (P001, P003–P006) when a file changed since rendering,
     a statement cannot be placed, a statement went missing, or the newest
@@ -121,6 +126,8 @@ def package_statements(
                              f"the newest package {newest[0].name}; check the clock")
         if newest is not None:
             _check_carried_over(newest[0], newest[1], planned, before.manifest)
+            if share:  # links to exactly the files just checked; hashed again in the new bag
+                items = share_unchanged(items, newest[1], planned, before.manifest)
         version = newest[0].version + 1 if newest else 1
         name = PackageName(group, bagging_date, version).name
         added, changed = _changes(planned, before.manifest)
@@ -440,9 +447,8 @@ def _build(archive_dir: Path, name: str, items: list[PayloadItem], info: list[tu
         fsync_dir(archive_dir)
         fsync_dir(incoming)
     except SourceChanged as exc:
-        raise ProblemsFound("files changed since rendering", [
-            Problem("P001", str(item.source), "", "changed since rendering; run render again")
-            for item in exc.items]) from exc
+        raise ProblemsFound("files changed since rendering",
+                            [changed_problem(item) for item in exc.items]) from exc
     except SourceUnreadable as exc:
         raise ProblemsFound("a file could not be read while packaging", [Problem(
             "P001", str(exc.item.source), "",

@@ -21,6 +21,7 @@ from pipeline.bagit.manifest import sha256_bytes
 from pipeline.bagit.tagfile import BAG_INFO_TXT
 from pipeline.bagit.validator import FULL
 from pipeline.core.errors import ArchiveError
+from pipeline.verify.parallel import check_packages
 from pipeline.core.records import ArchiveVerification, PackageVerification, Problem, StageReport
 
 #: Files in the archive folder that belong there and are not packages.
@@ -50,18 +51,25 @@ def verify_bags(paths: Sequence[Path], *, mode: str = FULL,
 
 
 def verify_archive(archive_dir: Path, *, mode: str = FULL,
-                   sidecar_check: SidecarCheck | None = None,
+                   sidecar_check: SidecarCheck | None = None, workers: int = 1,
+                   only: Sequence[str] | None = None,
+                   keep_going: Callable[[], bool] | None = None,
                    progress: Callable[[str, int, int], None] | None = None) -> ArchiveVerification:
     """Check every package in *archive_dir* and the version chain of each group.
 
     ``.lock`` is ignored; anything in ``.incoming/`` is reported as a warning
     (a build that was interrupted); other entries that are not packages too.
+    A file with names in several packages (hard links between versions) is
+    read once and its result counts for each; with *workers* > 1 the payload
+    is hashed in that many processes first (the result is the same).
+    With *only*, just those packages are checked, in that order, for as long
+    as *keep_going* says so (a time budget); the chain check still sees all.
     """
     if not archive_dir.is_dir():
         raise ArchiveError(f"{archive_dir} is not a folder; nothing to verify")
     try:
         with archive_lock(archive_dir, shared=True):
-            return _verify_locked(archive_dir, mode, sidecar_check, progress)
+            return _verify_locked(archive_dir, mode, sidecar_check, workers, only, keep_going, progress)
     except OSError as exc:
         raise ArchiveError(f"{archive_dir} cannot be read: {exc.strerror or exc}") from exc
 
@@ -81,13 +89,13 @@ def verification_report(result: ArchiveVerification | Sequence[PackageVerificati
     )
 
 
-def _verify_locked(archive_dir: Path, mode: str, sidecar_check: SidecarCheck | None = None,
-                   progress: Callable[[str, int, int], None] | None = None) -> ArchiveVerification:
+def _verify_locked(archive_dir: Path, mode: str, sidecar_check: SidecarCheck | None, workers: int,
+                   only: Sequence[str] | None, keep_going: Callable[[], bool] | None,
+                   progress: Callable[[str, int, int], None] | None = None,
+                   ) -> ArchiveVerification:
     archive_problems: list[Problem] = []
-    results: list[PackageVerification] = []
-    entries = sorted(os.listdir(archive_dir))
-    packages = sum(1 for entry in entries if parse_package_name(entry) is not None)
-    for entry in entries:
+    found: list[str] = []
+    for entry in sorted(os.listdir(archive_dir)):
         path = archive_dir / entry
         if entry == LOCK_NAME or (entry in ARCHIVE_NOTES and path.is_file()
                                   and not path.is_symlink()):
@@ -108,24 +116,29 @@ def _verify_locked(archive_dir: Path, mode: str, sidecar_check: SidecarCheck | N
                 "not a package (expected a folder named <group>-<YYYY-MM-DD>-v<NNNN>); ignored",
                 "warning"))
             continue
-        results.append(verify_bag(path, label=entry, mode=mode, package_rules=True))
-        if progress:
-            progress(entry, len(results), packages)
+        found.append(entry)
+    chosen = found if only is None else [name for name in only if name in set(found)]
+    results = check_packages(archive_dir, chosen, mode, workers, keep_going, files_of_packages)
+    if progress:  # reported once the workers are done (they check whole packages)
+        for number, result in enumerate(results, 1):
+            progress(result.name, number, len(results))
     if sidecar_check is not None:
         per_package, extra = sidecar_check(archive_dir, tuple(r.name for r in results))
         results = [dataclasses.replace(r, problems=sorted_problems([*r.problems, *per_package.get(r.name, ())]))
                    for r in results]
         archive_problems += extra
-    chained = _with_chain_problems(archive_dir, results)
+    chained = _with_chain_problems(archive_dir, results, found)
     return ArchiveVerification(archive_dir, tuple(chained), sorted_problems(archive_problems))
 
 
 def _with_chain_problems(archive_dir: Path, results: Sequence[PackageVerification],
-                         ) -> list[PackageVerification]:
-    """Add B009 problems for each package whose link to its predecessor is broken."""
-    by_group: dict[str, dict[int, list[PackageVerification]]] = {}
-    for result in results:
-        by_group.setdefault(result.group, {}).setdefault(result.version, []).append(result)
+                         present: Sequence[str]) -> list[PackageVerification]:
+    """Add B009 problems for each package whose link to its predecessor is broken.
+    *present* are all the packages in the archive, checked this time or not."""
+    by_group: dict[str, dict[int, list[str]]] = {}
+    for name in present:
+        if parsed := parse_package_name(name):
+            by_group.setdefault(parsed.group, {}).setdefault(parsed.version, []).append(name)
     out = []
     for result in results:
         versions = by_group[result.group]
@@ -135,16 +148,16 @@ def _with_chain_problems(archive_dir: Path, results: Sequence[PackageVerificatio
 
 
 def _chain_problems(archive_dir: Path, result: PackageVerification,
-                    versions: Mapping[int, list[PackageVerification]]) -> list[Problem]:
+                    versions: Mapping[int, list[str]]) -> list[Problem]:
     where = f"{result.name}/{BAG_INFO_TXT}"
     problems = []
 
     def broken(message: str) -> None:
         problems.append(Problem("B009", where, "", message))
 
-    same = versions[result.version]
+    same = versions.get(result.version, [result.name])
     if len(same) > 1:
-        others = ", ".join(r.name for r in same if r is not result)
+        others = ", ".join(name for name in same if name != result.name)
         broken(f"version {result.version} is also used by {others}")
     info = bag_info(archive_dir / result.name)
     named = info.get("Predecessor-Package") if info else None
@@ -160,9 +173,9 @@ def _chain_problems(archive_dir: Path, result: PackageVerification,
         broken("Predecessor-Package or Predecessor-Tagmanifest-SHA256 missing")
     if not previous or named is None or digest is None:
         return problems
-    if named not in {r.name for r in previous}:
+    if named not in previous:
         broken(f"Predecessor-Package is {named!r}, but the previous version in the archive "
-               f"is {previous[0].name}")
+               f"is {previous[0]}")
         return problems
     this, before = parse_package_name(result.name), parse_package_name(named)
     if this and before and this.date < before.date:
@@ -181,3 +194,18 @@ def _chain_problems(archive_dir: Path, result: PackageVerification,
     return problems
 
 
+
+
+def files_of_packages(archive_dir: Path, names: Sequence[str]) -> list[Path]:
+    """Every regular file under the packages' folders, links not followed (the
+    checks themselves refuse links; this only decides what to hash ahead)."""
+    files = []
+    for name in names:
+        root = archive_dir / name
+        if root.is_symlink() or not root.is_dir():
+            continue
+        for folder, dirs, entries in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(folder, d)))
+            files += [Path(folder, e) for e in sorted(entries)
+                      if not os.path.islink(os.path.join(folder, e))]
+    return files

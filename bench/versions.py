@@ -1,0 +1,219 @@
+"""Benchmarks for issue 15: versions that share unchanged files, and verify over them.
+
+    python bench/versions.py --versions 20 --statements 200 --repeat 3
+    python bench/versions.py --smoke
+
+Writes N versions of M statements with 1% of the statements (at least one)
+changed per version, twice — sharing unchanged files (the default) and with
+``share=False`` (copies, as before) — and reports:
+
+- disk used (what ``du`` counts: allocated blocks of each distinct inode) by
+  each archive, against one full copy plus every changed file;
+- ``verify`` with 1 and 2 worker processes, side by side (A B A B …), on the
+  copied archive (every file its own; pure hashing) and on the shared one
+  (each shared file read once per run);
+- ``verify --due 90d`` after one full pass and one more version: what it reads.
+
+The package stage is called directly (no rendering): the PDFs are copies of
+the example PDFs in ``archive/`` (a real ``make`` output), each made unique by
+a trailing PDF comment, so file sizes are those of real renditions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from pipeline.cli import main as cli  # noqa: E402
+from pipeline.core.records import RenderedStatement, Statement  # noqa: E402
+from pipeline.package import package_statements  # noqa: E402
+
+from run import machine, ratio, secs, side_by_side  # noqa: E402
+
+DATE = dt.date(2026, 1, 1)
+EVENT = dt.datetime(2026, 1, 1, 9, tzinfo=dt.timezone.utc)
+
+
+def sample_pdfs() -> list[bytes]:
+    found = sorted(PROJECT.glob("archive/statements-*/data/*/*.pdf"))
+    if not found:
+        raise SystemExit("no PDFs under archive/: run `make` first")
+    return [p.read_bytes() for p in found]
+
+
+def write_statement(folder: Path, i: int, edit: int, pdfs: list[bytes]) -> RenderedStatement:
+    import hashlib
+
+    identifier = f"bench-{i:05d}"
+    metadata = (f'{{"identifier": "{identifier}", "title": "Statement {i}", "date_issued": "2026-01-01", '
+                f'"document_type": "press-release", "languages": ["en"], "issuer": "Ministry"}}\n').encode()
+    body = f"Statement {i}, edition {edit}.\n\n".encode() + b"A paragraph of text. " * 40
+    pdf = pdfs[i % len(pdfs)] + f"\n% bench {i} edition {edit}\n".encode()
+    paths = {}
+    for name, data in (("json", metadata), ("md", body)):
+        paths[name] = folder / f"{identifier}.{name}"
+        paths[name].write_bytes(data)
+    pdf_path = folder / "pdf" / f"{identifier}.pdf"
+    pdf_path.write_bytes(pdf)
+    sha = lambda data: hashlib.sha256(data).hexdigest()  # noqa: E731
+    statement = Statement(identifier=identifier, metadata_path=paths["json"], body_path=paths["md"],
+                          media_type="text/markdown", metadata={"identifier": identifier, "title": f"Statement {i}",
+                                                                 "date_issued": "2026-01-01",
+                                                                 "document_type": "press-release",
+                                                                 "languages": ["en"]},
+                          metadata_sha256=sha(metadata), body_sha256=sha(body))
+    return RenderedStatement(statement, pdf_path, sha(pdf), "pdfa-3b")
+
+
+def disk_used(root: Path) -> int:
+    """Bytes allocated, each distinct file once (as du counts)."""
+    seen, total = set(), 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            info = os.lstat(os.path.join(folder, name))
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_blocks * 512
+    return total
+
+
+def file_bytes(paths) -> int:
+    return sum(os.lstat(p).st_blocks * 512 for p in paths)
+
+
+def build_versions(work: Path, archive: Path, m: int, n: int, share: bool, pdfs: list[bytes]
+                   ) -> tuple[float, int, int]:
+    """N versions; returns (seconds, bytes of version 1's files, bytes of each later version's changed files)."""
+    src = work / "statements"
+    shutil.rmtree(src, ignore_errors=True)
+    (src / "pdf").mkdir(parents=True)
+    editions = [0] * m
+    current = [write_statement(src, i, 0, pdfs) for i in range(m)]
+    per_version = max(1, m // 100)
+    started = time.perf_counter()
+    first = changed = 0
+    for version in range(n):
+        if version:
+            for k in range(per_version):
+                i = (version * per_version + k) % m
+                editions[i] += 1
+                current[i] = write_statement(src, i, editions[i], pdfs)
+        outcome = package_statements(current, archive, bagging_date=DATE + dt.timedelta(days=version),
+                                     software_agent="bench", event_time=EVENT + dt.timedelta(days=version),
+                                     share=share)
+        assert outcome.created
+        if version == 0:
+            first = disk_used(outcome.path)
+        else:
+            ids = [f"bench-{(version * per_version + k) % m:05d}" for k in range(per_version)]
+            changed += file_bytes(p for i in ids for p in (outcome.path / "data" / i).iterdir())
+            changed += file_bytes(p for p in outcome.path.iterdir() if p.is_file())  # tag files: never shared
+    return time.perf_counter() - started, first, changed
+
+
+def verify(archive: Path, *args: str, epoch: int | None = None) -> str:
+    out = io.StringIO()
+    if epoch is not None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        code = cli(["verify", "--archive", str(archive), "--quiet", *args], out=out, err=out)
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    assert code == 0, out.getvalue()[-2000:]
+    return out.getvalue()
+
+
+def read_in(output: str) -> tuple[int, int, int]:
+    """(packages, files, bytes) of verify's OK lines."""
+    lines = [line for line in output.splitlines() if line.startswith("OK ")]
+    files = sum(int(line.split("(")[1].split()[0]) for line in lines)
+    octets = sum(int(line.split(", ")[1].split()[0]) for line in lines)
+    return len(lines), files, octets
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--versions", type=int, default=20)
+    parser.add_argument("--statements", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="3 versions of 10 statements, 1 round")
+    parser.add_argument("--results", type=Path, help="append the table here (default: bench/RESULTS.md; none for --smoke)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.versions, args.statements, args.repeat = 3, 10, 1
+    n, m = args.versions, args.statements
+    command = "python bench/versions.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    work = Path(tempfile.mkdtemp(prefix="statement-archive-versions-"))
+    pdfs = sample_pdfs()
+    rows = ["| # | what | time | result |", "| --- | --- | --- | --- |"]
+    started = time.perf_counter()
+    try:
+        shared, copied = work / "shared" / "archive", work / "copied" / "archive"
+        t_shared, first, changed = build_versions(work / "shared", shared, m, n, True, pdfs)
+        t_copied, _, _ = build_versions(work / "copied", copied, m, n, False, pdfs)
+        used_shared, used_copied = disk_used(shared), disk_used(copied)
+        floor = first + changed
+        rows += [
+            f"| 1 | {n} versions of {m} statements, 1% changed per version, copies (`--no-share`) | "
+            f"{t_copied:.1f} s to write | disk {mib(used_copied)} = {used_copied / floor:.2f}× one full copy "
+            f"plus changed files ({mib(floor)}) |",
+            f"| 1 | the same, sharing unchanged files (default) | {t_shared:.1f} s to write | "
+            f"disk {mib(used_shared)} = {used_shared / floor:.2f}× one full copy plus changed files "
+            f"(goal ≤ 1.1×); {used_copied / used_shared:.1f}× less than copies |",
+        ]
+        print("\n".join(rows[-2:]), flush=True)
+        verify(copied)  # warm-up: imports, the seal check's set-up, the page cache
+        for label, archive in (("copied", copied), ("shared", shared)):
+            times = side_by_side(args.repeat, one=lambda a=archive: verify(a, "--workers", "1"),
+                                 two=lambda a=archive: verify(a, "--workers", "2"))
+            rows += [f"| 3 | `verify --workers 1`, {label} archive ({n} packages) | {secs(times['one'])} | |",
+                     f"| 3 | `verify --workers 2`, {label} archive | {secs(times['two'])} | "
+                     f"speed-up vs 1 worker: {ratio(times, 'one', 'two')} (goal ≥ 1.8 at 10,000 statements) |"]
+            print("\n".join(rows[-2:]), flush=True)
+        # verify --due: a full pass at day n, one more version, then --due 90d a day later.
+        t0 = int(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc).timestamp())
+        full = read_in(verify(shared, epoch=t0))
+        src = work / "shared" / "statements"
+        again = [write_statement(src, i, 99 if i == 0 else 0, pdfs) for i in range(m)]
+        package_statements(again, shared, bagging_date=DATE + dt.timedelta(days=n), software_agent="bench",
+                           event_time=EVENT + dt.timedelta(days=n))
+        began = time.perf_counter()
+        due = read_in(verify(shared, "--due", "90d", epoch=t0 + 86400))
+        t_due = time.perf_counter() - began
+        began = time.perf_counter()
+        everything = read_in(verify(shared, epoch=t0 + 86400))
+        t_all = time.perf_counter() - began
+        rows += [f"| 2 | `verify` of all {everything[0]} packages after a full pass (for comparison) | {t_all:.2f} s | "
+                 f"{everything[1]} files, {mib(everything[2])} checked |",
+                 f"| 2 | `verify --due 90d` a day after a full pass of {full[0]} packages and one new version | "
+                 f"{t_due:.2f} s | checked {due[0]} package(s), {due[1]} files, {mib(due[2])}: only what is due |"]
+        print("\n".join(rows[-2:]), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = "\n".join([f"Command: `{command.strip()}` (total {time.perf_counter() - started:.0f} s)", "",
+                      *machine(), "", *rows, ""])
+    print(text)
+    results = args.results or (None if args.smoke else PROJECT / "bench" / "RESULTS.md")
+    if results:
+        with results.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n## Issue 15 run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""verify --workers (the same result from N processes; shared files read once) and
+verify --due/--budget (fixity on a schedule, from the event log's dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+
+import pytest
+
+from pipeline.archive.package_check import verify_bag
+from pipeline.bagit.shared_digests import SharedDigests
+from pipeline.cli import main
+from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, package_link
+from pipeline.package import package_statements
+from pipeline.verify import verify_archive
+from pipeline.verify.schedule import parse_period, schedule
+
+from bagutil import AGENT, DATE, EVENT_TIME, flip_byte, make_statement
+
+IDS = ("nl-2026-001", "fr-2026-002", "de-2026-003", "en-2026-004")
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+EPOCH = str(int(NOW.timestamp()))
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """Three versions, each changing one body: the rest is shared by hard links."""
+    src, archive = tmp_path / "statements", tmp_path / "archive"
+    current = {i: make_statement(src, i) for i in IDS}
+    for version in range(3):
+        if version:
+            current[IDS[version]] = make_statement(src, IDS[version], body=f"Edit {version}.\n")
+        outcome = package_statements(list(current.values()), archive, bagging_date=DATE + dt.timedelta(days=version),
+                                     software_agent=AGENT, event_time=EVENT_TIME)
+        assert outcome.created
+    return archive
+
+
+def names(archive):
+    return sorted(p.name for p in archive.iterdir() if p.name.startswith("statements-"))
+
+
+def cli(archive, *args, epoch=EPOCH):
+    out = io.StringIO()
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    try:
+        code = main(["verify", "--archive", str(archive), *args], out=out, err=out)
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+    return code, out.getvalue()
+
+
+# -- parallel verify ---------------------------------------------------------------
+
+def test_two_workers_give_the_same_result_as_one(archive):
+    one, two = verify_archive(archive, workers=1), verify_archive(archive, workers=2)
+    assert one.ok and one == two
+    flip_byte(archive / names(archive)[0] / "data" / IDS[3] / f"{IDS[3]}.pdf", offset=2)  # shared by all three
+    one, two = verify_archive(archive, workers=1), verify_archive(archive, workers=2)
+    assert not one.ok and one == two
+    assert sorted(p.name for p in one.packages if not p.ok) == names(archive)  # one file, three names
+    lines = lambda workers: cli(archive, "--workers", str(workers))[1]  # noqa: E731
+    assert lines(1) == lines(2) and "B004" in lines(1)
+
+
+def test_a_shared_file_is_read_once_and_counts_for_every_version(archive):
+    shared = SharedDigests()
+    results = [verify_bag(archive / n, mode="full", package_rules=True, shared=shared) for n in names(archive)]
+    assert all(r.ok for r in results)
+    listed = sum(r.files_checked for r in results)
+    distinct = {(os.stat(p).st_dev, os.stat(p).st_ino)
+                for n in names(archive) for p in (archive / n / "data").rglob("*") if p.is_file()}
+    tag_files = sum(1 for n in names(archive) for p in (archive / n).iterdir()
+                    if p.is_file() and not p.name.startswith("tagmanifest-"))  # those are listed nowhere
+    assert listed == 3 * 13  # 4 statements × 3 files + index, in each version
+    assert len(distinct) < listed  # positive control: there is something to share
+    assert shared.files_read == len(distinct) + tag_files
+
+
+def test_a_file_rewritten_after_it_was_read_is_read_again(archive):
+    first, second = names(archive)[:2]
+    path = f"data/{IDS[3]}/{IDS[3]}.pdf"
+    shared = SharedDigests()
+    before = shared.hash_in_bag(archive / first, path, ["sha256"])
+    flip_byte(archive / first / path)
+    stamp = os.stat(archive / first / path).st_mtime_ns
+    os.utime(archive / second / path, ns=(stamp, stamp + 1))  # a tick later, whatever the clock's grain
+    after = shared.hash_in_bag(archive / second, path, ["sha256"])
+    assert after.digests != before.digests and shared.files_read == 2
+
+
+# -- fixity on a schedule ----------------------------------------------------------
+
+def log_checks(archive, checks):
+    append_events(archive / EVENTS_NAME, [
+        EventDraft("fixity check", when, outcome, "test", (package_link(name),)) for name, when, outcome in checks])
+
+
+def test_period_syntax():
+    assert parse_period("90d") == dt.timedelta(days=90) and parse_period("10m") == dt.timedelta(minutes=10)
+    for bad in ("90", "d", "0d", "1y", "-1d"):
+        with pytest.raises(ValueError):
+            parse_period(bad)
+
+
+def test_due_is_never_checked_first_then_oldest_and_failures_stay_due(archive):
+    v1, v2, v3 = names(archive)
+    log_checks(archive, [(v1, NOW - dt.timedelta(days=200), "success"),
+                         (v2, NOW - dt.timedelta(days=10), "success"),
+                         (v1, NOW - dt.timedelta(days=100), "success")])
+    plan = schedule(archive, names(archive), NOW, dt.timedelta(days=90))
+    assert plan.due == (v3, v1)
+    assert schedule(archive, names(archive), NOW, dt.timedelta(days=101)).due == (v3,)
+    log_checks(archive, [(v2, NOW - dt.timedelta(days=1), "failure")])  # newest check failed: due now
+    assert schedule(archive, names(archive), NOW, dt.timedelta(days=90)).due == (v2, v3, v1)
+    log_checks(archive, [(v2, NOW, "success")])  # repaired and checked again
+    assert schedule(archive, names(archive), NOW, dt.timedelta(days=90)).due == (v3, v1)
+
+
+def test_verify_due_checks_only_what_is_due_and_logs_it(archive):
+    v1, v2, v3 = names(archive)
+    log_checks(archive, [(v1, NOW - dt.timedelta(days=120), "success"),
+                         (v2, NOW - dt.timedelta(days=30), "success")])
+    code, out = cli(archive, "--due", "90d")
+    assert code == 0, out
+    checked = [line.split()[1] for line in out.splitlines() if line.startswith("OK ")]
+    assert checked == [v1, v3]  # v2 was checked 30 days ago
+    assert "2 of 2 package(s) due" in out and "0 of 3 package(s) (0% of the archive) still overdue" in out
+    code, out = cli(archive, "--due", "90d")  # just checked and logged: nothing due now
+    assert code == 0 and "0 of 0 package(s) due" in out and not [l for l in out.splitlines() if l.startswith("OK ")]
+    later = str(int((NOW + dt.timedelta(days=61)).timestamp()))
+    code, out = cli(archive, "--due", "90d", epoch=later)  # v2's check is now 91 days old
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("OK ")] == [v2]
+    code, out = cli(archive)  # positive control: no options, every package
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("OK ")] == [v1, v2, v3]
+
+
+def test_a_spent_budget_stops_after_the_first_package_and_says_what_is_overdue(archive):
+    v1, v2, v3 = names(archive)
+    plan = schedule(archive, names(archive), NOW, dt.timedelta(days=90))
+    assert plan.due == (v1, v2, v3)  # never checked: by name
+    result = verify_archive(archive, only=plan.due, keep_going=lambda: False)
+    assert [p.name for p in result.packages] == [v1] and result.ok
+    assert plan.overdue_after([v1], []) == (v2, v3)
+    code, out = cli(archive, "--due", "90d", "--budget", "10m")  # a budget not spent: all three
+    assert code == 0 and "3 of 3 package(s) due" in out and "0 of 3" in out
+    code, out = cli(archive, "--due", "1s", "--json", epoch=str(int(NOW.timestamp()) + 2))
+    report = json.loads(out[out.index("{"):])
+    assert report["due"]["checked"] == [v1, v2, v3] and report["due"]["still_overdue"] == []
+
+
+def test_a_damaged_package_checked_when_due_stays_overdue(archive):
+    v1, v2, v3 = names(archive)
+    flip_byte(archive / v3 / "data" / IDS[2] / f"{IDS[2]}.md")  # changed in v3: not shared
+    code, out = cli(archive, "--due", "90d")
+    assert code == 1 and "1 of 3 package(s) (33% of the archive) still overdue" in out
+    assert schedule(archive, names(archive), NOW, dt.timedelta(days=90)).due == (v3,)
+
+
+@pytest.mark.parametrize("args", [["--budget", "10m"], ["--due", "90d", "--fast"], ["--due", "soon"]])
+def test_usage_problems(archive, args):
+    assert cli(archive, *args)[0] == 2
+
+
+def test_a_spent_budget_with_two_workers_stops_after_one_round(archive):
+    v1, v2, v3 = names(archive)
+    result = verify_archive(archive, only=(v3, v1, v2), keep_going=lambda: False, workers=2)
+    assert [p.name for p in result.packages] == [v1, v3] and result.ok  # one package per worker
+    everything = verify_archive(archive, only=(v3, v1, v2), keep_going=lambda: True, workers=2)
+    assert everything == verify_archive(archive)  # positive control: a budget not spent checks all
