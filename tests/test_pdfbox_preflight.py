@@ -37,18 +37,23 @@ def preflight_available():
         )
 
 
+def preflight_failures(pdfs) -> dict[str, str]:
+    """Each PDF Preflight does not call a valid PDF/A-1b file, with the end of what it said."""
+    failures = {}
+    for pdf in pdfs:
+        result = preflight(pdf)
+        if result.returncode != 0 or "is a valid PDF/A-1b file" not in result.stdout:
+            failures[pdf.name] = (result.stdout + result.stderr)[-800:]
+    return failures
+
+
 def test_example_corpus_as_pdfa_1b_passes_preflight(preflight_available, corpus_copy, tmp_path):
     build_dir = tmp_path / "build"
     code = main(["render", "--statements", str(corpus_copy), "--build-dir", str(build_dir), "--variant", "1b", "--quiet"])
     assert code == 0
     pdfs = sorted((build_dir / "pdf").glob("*.pdf"))
     assert len(pdfs) == len(list(corpus_copy.glob("*.json")))
-    failures = {}
-    for pdf in pdfs:
-        result = preflight(pdf)
-        if result.returncode != 0 or "is a valid PDF/A-1b file" not in result.stdout:
-            failures[pdf.name] = (result.stdout + result.stderr)[-800:]
-    assert not failures, failures
+    assert preflight_failures(pdfs) == {}
 
 
 def test_preflight_rejects_a_broken_pdfa(preflight_available, corpus_copy, tmp_path):
@@ -79,12 +84,7 @@ def test_shared_corpus_as_pdfa_1b_passes_preflight(preflight_available, tmp_path
     assert main(["check", *options, "--json"], out=out) == 0, out.getvalue()[-3000:]
     pdfs = sorted((build_dir / "pdf").glob("*.pdf"))
     assert len(pdfs) == len(list(statements.glob("*.json")))
-    failures = {}
-    for pdf in pdfs:
-        result = preflight(pdf)
-        if result.returncode != 0 or "is a valid PDF/A-1b file" not in result.stdout:
-            failures[pdf.name] = (result.stdout + result.stderr)[-800:]
-    assert not failures, failures
+    assert preflight_failures(pdfs) == {}
     disagreements = [p for stage in json.loads(out.getvalue())["stages"] for p in stage["problems"]
                      if p["code"] == "C013"]
     assert all(p["severity"] == "warning" for p in disagreements)
