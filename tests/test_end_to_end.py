@@ -192,3 +192,27 @@ def test_every_subcommand_has_help_that_says_what_it_does_and_lists_its_options(
 def test_bad_usage_exits_2():
     assert run("build", "--no-such-option")[0] == 2
     assert run("validate", "--statements", "/nonexistent/folder")[0] == 2
+
+
+def test_one_build_reports_every_problem_of_every_stage_and_archives_nothing(tmp_path):
+    """A statement refused by validation does not hide one refused by rendering: render and
+    check go on with what passed, and the build then stops with nothing archived."""
+    from statement_factory import write_statement
+
+    folder = tmp_path / "statements"
+    write_statement(folder, "good", "A statement that passes every stage.\n")
+    write_statement(folder, "glyph", "An Egyptian hieroglyph no pinned font has: \U00013000.\n")
+    write_statement(folder, "invalid", "Its metadata lacks a title.\n", title=None)
+    archive = tmp_path / "archive"
+    out = io.StringIO()
+    code = main(["build", "--statements", str(folder), "--archive", str(archive), "--build-dir",
+                 str(tmp_path / "build"), "--workers", "1", "--json", "--quiet"], out=out, err=io.StringIO())
+    report = json.loads(out.getvalue())
+    assert code == 1
+    found = {(s["stage"], p["code"]) for s in report["stages"] for p in s["problems"] if p["severity"] == "error"}
+    assert ("validate", "V002") in found or ("validate", "V004") in found, found
+    assert ("render", "R001") in found, found
+    [check] = [s for s in report["stages"] if s["stage"] == "check"]
+    assert [item["identifier"] for item in check["items"]] == ["good"] and check["problems"] == []
+    assert "package" not in report and not any(archive.glob("statements-*"))
+    assert "nothing was archived" in report["error"]

@@ -67,18 +67,29 @@ class Run:
         with self.bars.task(description, total) as task:
             yield task
 
-    def stage(self, report: StageReport) -> StageReport:
+    def stage(self, report: StageReport, *, stop: bool = True) -> StageReport:
+        """Print and keep *report*; raise ProblemsFound if it has errors, unless not
+        *stop* (the next stage goes on with what passed: see :meth:`stop_if_refused`)."""
         self.reports.append(report)
         self.reported.update(report.problems)
         for problem in report.problems:
             self.say(problem_line(problem))
         errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
         self.say(f"{report.stage}: {len(report.items)} item(s), {errors} error(s), {warnings} warning(s)")
-        if not report.ok:
-            archiving = self.args.command in ("build", "package")
-            consequence = "; nothing was archived" if archiving else ""
-            raise ProblemsFound(f"{report.stage} found {errors} error(s){consequence}", report.errors)
+        if not report.ok and stop:
+            self.stop_if_refused()
         return report
+
+    def stop_if_refused(self) -> None:
+        """Raise ProblemsFound naming every stage that refused something so far."""
+        refused = [r for r in self.reports if not r.ok]
+        if not refused:
+            return
+        errors = tuple(p for r in refused for p in r.errors)
+        archiving = self.args.command in ("build", "package")
+        consequence = "; nothing was archived" if archiving else ""
+        stages = ", ".join(f"{r.stage} found {len(r.errors)} error(s)" for r in refused)
+        raise ProblemsFound(f"{stages}{consequence}", errors)
 
 
 

@@ -46,7 +46,7 @@ def _pdf_dir(args: argparse.Namespace) -> Path:
 
 
 
-def run_validate(run: Run) -> list[Statement]:
+def run_validate(run: Run, *, stop: bool = True) -> list[Statement]:
     """Valid statements; the withdrawals recorded beside them go to ``run.withdrawals``."""
     from pipeline.validate import validate_statements, validate_withdrawals
 
@@ -55,12 +55,12 @@ def run_validate(run: Run) -> list[Statement]:
                            "project folder (where statements/ and archive/ are), or give --statements")
     statements, report = validate_statements(run.args.statements, run.args.schema)
     run.withdrawals, withdrawn = validate_withdrawals(run.args.statements, statements)
-    run.stage(StageReport(report.stage, report.problems + withdrawn.problems, report.items))
+    run.stage(StageReport(report.stage, report.problems + withdrawn.problems, report.items), stop=stop)
     return statements
 
 
 
-def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
+def run_render(run: Run, statements: list[Statement], *, stop: bool = True) -> list[RenderedStatement]:
     from pipeline.render import render_statements
 
     with run.task("render", len(statements)) as task:
@@ -69,7 +69,7 @@ def run_render(run: Run, statements: list[Statement]) -> list[RenderedStatement]
             progress=lambda index, statement, what: task.advance(statement.identifier, what),
             executor=_executor(run.args),
         )
-    run.stage(report)
+    run.stage(report, stop=stop)
     return rendered
 
 
@@ -91,12 +91,12 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
 
 
 
-def run_check(run: Run, rendered: list[RenderedStatement]) -> None:
+def run_check(run: Run, rendered: list[RenderedStatement], *, stop: bool = True) -> None:
     from pipeline.check import check_changed
 
     with run.task("check", len(rendered)) as task:
         report = check_changed(rendered, run.args.workers, progress=task.step)
-    run.stage(report)
+    run.stage(report, stop=stop)
 
 
 
@@ -140,13 +140,18 @@ def cmd_validate(run: Run) -> None:
 
 
 
+# Each stage goes on with what the one before passed, so one run reports every
+# problem of every statement at every stage; nothing is packaged if any was refused.
+
 def cmd_render(run: Run) -> None:
-    run_render(run, run_validate(run))
+    run_render(run, run_validate(run, stop=False), stop=False)
+    run.stop_if_refused()
 
 
 
 def cmd_check(run: Run) -> None:
-    run_check(run, run_load_rendered(run, run_validate(run)))
+    run_check(run, run_load_rendered(run, run_validate(run, stop=False)), stop=False)
+    run.stop_if_refused()
 
 
 
@@ -158,7 +163,8 @@ def cmd_package(run: Run) -> None:
 
 
 def cmd_build(run: Run) -> None:
-    rendered = run_render(run, run_validate(run))
-    run_check(run, rendered)
+    rendered = run_render(run, run_validate(run, stop=False), stop=False)
+    run_check(run, rendered, stop=False)
+    run.stop_if_refused()  # packaging is all or nothing
     run_package(run, rendered)
 
