@@ -86,10 +86,6 @@ class BagItVersion:
     #: payload file" says the same, so this is not relaxed anywhere
     md5sum_star: bool = True
 
-    @property
-    def is_current(self) -> bool:
-        return self.number == "1.0"
-
 
 _BEFORE_097 = dict(path_escapes=NO_ESCAPES, exact_declaration_labels=False, bom_forbidden=False,
                    md5sum_star=False)

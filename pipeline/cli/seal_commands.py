@@ -23,7 +23,6 @@ from pipeline.core.clock import event_time
 
 KEY_VARIABLE, TSA_VARIABLE, TRUST_VARIABLE = (
     "STATEMENT_ARCHIVE_SEAL_KEY", "STATEMENT_ARCHIVE_TSA", "STATEMENT_ARCHIVE_TRUST")
-RENEW_WARNING = dt.timedelta(days=365)
 
 
 def _need_pyhanko() -> None:
@@ -248,41 +247,14 @@ class SealHook:
         self.args, self.now, self.checks = args, now, []
 
     def __call__(self, archive_dir: Path, names: Sequence[str]):
-        from pipeline.seal.layout import INCOMING, SEALS_DIR
+        from pipeline.seal.archive_check import check_archive_seals
 
-        per_package: dict[str, list[Problem]] = {n: [] for n in names}
-        extra: list[Problem] = []
-        root = archive_dir / SEALS_DIR
-        entries = sorted(os.listdir(root)) if root.is_dir() and not root.is_symlink() else []
-        sealed = [e for e in entries if e in per_package]
-        for entry in entries:
-            if entry == INCOMING:
-                extra += [Problem("A012", f"{SEALS_DIR}/{INCOMING}/{left}", "", "left over from an "
-                                  "interrupted seal run; the next seal or reseal removes it", "warning")
-                          for left in sorted(os.listdir(root / entry))]
-            elif entry not in per_package:
-                extra.append(Problem("A011", f"{SEALS_DIR}/{entry}", "", "not the seal of a package "
-                                     "in this archive; ignored", "warning"))
-        if sealed:
+        def anchors() -> list:  # only where there is a seal to check: pyHanko is an extra
             _need_pyhanko()
-            from pipeline.seal.verify_seal import verify_seal
+            return _trust_anchors(self.args)
 
-            anchors = _trust_anchors(self.args)
-            for name in sealed:
-                check = verify_seal(archive_dir, name, anchors, self.now)
-                self.checks.append(check)
-                per_package[name] += check.problems
-                expiry = check.newest_expiry()
-                if check.ok and expiry is not None and expiry < self.now + RENEW_WARNING:
-                    per_package[name].append(Problem(
-                        "A013", f"{SEALS_DIR}/{name}", "", f"the newest timestamp's TSA certificate "
-                        f"expires {expiry:%Y-%m-%d}: run `statement-archive reseal --before "
-                        f"{(expiry + dt.timedelta(days=1)):%Y-%m-%d}`", "warning"))
-        if getattr(self.args, "require_seal", False):
-            for name in names:
-                if name not in sealed:
-                    per_package[name].append(Problem("A001", name, "", "not sealed, and --require-seal "
-                                                     "was given: run `statement-archive seal`"))
+        per_package, extra, self.checks = check_archive_seals(
+            archive_dir, names, anchors, self.now, require=getattr(self.args, "require_seal", False))
         return per_package, extra
 
     def summary(self) -> str | None:

@@ -114,18 +114,23 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
         raise ArchiveError("; ".join(str(p) for p in problems))
     log_path = archive_dir / EVENTS_NAME
     newest = {claim.package.rsplit("-", 4)[0]: claim.package for claim in claims}  # per group
+    # The log is read once (a build runs this every time), and again only after a recovery.
+    logged = {canonical(logged_content(e)) for e in read_events(log_path)} if claims else set()
+    digests: list[str] | None = None
     recovered: list[Problem] = []
     for claim in claims:
-        logged = {canonical(logged_content(e)) for e in read_events(log_path)}
         missing = [e for e in claim.events if canonical(e) not in logged]
         if not missing:
             continue
         if claim.package not in newest.values():
             raise ArchiveError(f"the log lacks {len(missing)} event(s) of {claim.package}, which is "
                                "not the newest package: no crash loses those; restore the log from a copy")
-        if damage := _head_problems(log_path, claim, _line_digests(log_path)):
+        digests = digests if digests is not None else _line_digests(log_path)
+        if damage := _head_problems(log_path, claim, digests):
             raise ArchiveError(f"{damage[0]}; nothing was written")
-        append_events(log_path, [draft_from_content(e) for e in missing])
+        appended = append_events(log_path, [draft_from_content(e) for e in missing])
+        logged |= {canonical(logged_content(e)) for e in appended}
+        digests = None  # the log grew
         recovered.append(Problem(
             "E013", str(log_path), "", f"recorded {len(missing)} event(s) of {claim.package} from its "
             f"{PACKAGE_EVENTS}: an earlier build was interrupted after writing it", "warning"))
