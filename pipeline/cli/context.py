@@ -40,6 +40,8 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
     withdrawals: tuple[Withdrawal, ...] = ()  # read by validate, acted on by package
     reported: set[Problem] = field(default_factory=set)  # printed already
+    # The renderer's facts, computed once per command: it hashes every pinned font.
+    rendition: Any = None
     _bars: Progress | None = field(default=None, init=False, repr=False)
 
     def say(self, text: str) -> None:

@@ -96,7 +96,7 @@ def _reproduce_plan(run: Run, plan, scratch: Path) -> tuple[list[Reproduction], 
 
         rendered, report = render_statements(
             [r.statement for r in group], scratch, config, progress=progress,
-            executor=executor_from(None, run.args.verify_workers))
+            executor=executor_from(None, run.args.verify_workers), fingerprint=installed.fingerprint)
         fresh = {r.statement.identifier: r.pdf_path.read_bytes() for r in rendered}
         for rendition in group:
             statement = rendition.statement

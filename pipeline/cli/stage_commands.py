@@ -66,6 +66,7 @@ def run_render(run: Run, statements: list[Statement], *, stop: bool = True) -> l
     with run.task("render", len(statements)) as task:
         rendered, report = render_statements(
             statements, _pdf_dir(run.args), render_config(run.args), force=run.args.force,
+            fingerprint=rendition_of(run).fingerprint,
             progress=lambda index, statement, what: task.advance(statement.identifier, what),
             executor=_executor(run.args),
         )
@@ -79,7 +80,8 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
     from pipeline.render import find_rendered
 
     rendered, problems = [], []
-    for statement, _, found in find_rendered(statements, _pdf_dir(run.args), render_config(run.args)):
+    for statement, _, found in find_rendered(statements, _pdf_dir(run.args), render_config(run.args),
+                                             fingerprint=rendition_of(run).fingerprint):
         if found is None:
             problems.append(Problem("P001", str(_pdf_dir(run.args) / f"{statement.identifier}.pdf"), "",
                                     "missing or stale (its statement, templates, fonts or options changed): "
@@ -100,18 +102,27 @@ def run_check(run: Run, rendered: list[RenderedStatement], *, stop: bool = True)
 
 
 
-def provenance_of(args: argparse.Namespace):
+def rendition_of(run: Run):
+    """The renderer's facts for this command's options, computed once."""
+    from pipeline.render import rendition_facts
+
+    if run.rendition is None:
+        run.rendition = rendition_facts(render_config(run.args))
+    return run.rendition
+
+
+def provenance_of(run: Run):
     """What the package records about how its PDFs were made (data/_provenance/)."""
     from pipeline.core.records import Provenance
     from pipeline.i18n import LOCALE_DIR
-    from pipeline.render import rendition_facts
     from pipeline.render.fonts import EXTRA_LOCK_NAME, LOCK_NAME
     from pipeline.validate import schema_version
 
+    args = run.args
     locks = tuple(p for p in (args.fonts / LOCK_NAME, args.fonts / EXTRA_LOCK_NAME) if p.is_file())
     return Provenance(schema_path=args.schema, schema_id=schema_version(args.schema),
                       templates_dir=args.templates, catalogues_dir=LOCALE_DIR, font_locks=locks,
-                      facts=rendition_facts(render_config(args)))
+                      facts=rendition_of(run))
 
 
 
@@ -126,7 +137,7 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
             rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
             event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
             validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
-            provenance=provenance_of(run.args), share=not run.args.no_share, progress=task.step,
+            provenance=provenance_of(run), share=not run.args.no_share, progress=task.step,
         )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

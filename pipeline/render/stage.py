@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 
 def find_rendered(statements: Iterable[Statement], out_dir: Path, config: RenderConfig, *,
-                  reuse: bool = True) -> list[tuple[Statement, RenderKey, RenderedStatement | None]]:
+                  reuse: bool = True, fingerprint: str | None = None,
+                  ) -> list[tuple[Statement, RenderKey, RenderedStatement | None]]:
     """Each statement with its render key and the PDF already rendered for
     exactly that key (None where there is none, it is stale or damaged, or
     not *reuse*)."""
-    fingerprint = render_fingerprint(config)
+    fingerprint = fingerprint or render_fingerprint(config)  # a caller that has it saves hashing the fonts
     extractor = extractor_versions()
     found = []
     for statement in statements:
@@ -44,8 +45,12 @@ def render_statements(
     progress: Callable[[int, Statement, str], None] | None = None,
     workers: int | None = None,
     executor: "RenderExecutor | None" = None,
+    fingerprint: str | None = None,
 ) -> tuple[list[RenderedStatement], StageReport]:
     """Render each statement to ``out_dir/<identifier>.pdf``.
+
+    *fingerprint*: the renderer's (:func:`render_fingerprint`), if the caller
+    already has it; computed here otherwise.
 
     A PDF whose render key (inputs, templates, fonts, versions, variant) is
     unchanged is reused unless ``force``; only the others go to the executor
@@ -58,7 +63,7 @@ def render_statements(
 
     outcomes: dict[int, RenderedStatement | None] = {}
     pending: list[tuple[int, Statement, RenderKey]] = []
-    found = find_rendered(statements, out_dir, config, reuse=not force)
+    found = find_rendered(statements, out_dir, config, reuse=not force, fingerprint=fingerprint)
     for index, (statement, key, reused) in enumerate(found, 1):
         if reused is None:
             pending.append((index, statement, key))
