@@ -115,9 +115,9 @@ def test_tag_values_round_trip(value):
 
 
 def test_tag_values_with_line_breaks_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="contains a line break"):
         format_tags([("Label", "a\nb")])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unusable tag label"):
         format_tags([("Bad: label", "x")])
 
 
@@ -512,7 +512,7 @@ def test_completeness_only_mode_hashes_nothing(tmp_path):
 
 
 def test_unknown_mode_is_refused(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown mode 'quick'"):
         check_bag(write_sample(tmp_path), "bag", mode="quick")
 
 

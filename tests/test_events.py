@@ -169,17 +169,17 @@ def test_truncated_last_line_is_reported_and_never_chained_to(log):
 
 def test_bad_calls_write_nothing(log):
     before = log.read_bytes()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="event type 'made up'"):
         append_event(log, "made up", when=WHEN, outcome="success")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outcome 'fine'"):
         append_event(log, "validation", when=WHEN, outcome="fine")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="timezone-aware"):
         append_event(log, "validation", when=dt.datetime(2026, 1, 1), outcome="success")
     assert log.read_bytes() == before
 
 
 def test_missing_folder_is_an_archive_error(tmp_path):
-    with pytest.raises(ArchiveError):
+    with pytest.raises(ArchiveError, match="is not a folder"):
         append_event(tmp_path / "nowhere" / EVENTS_NAME, "validation", when=WHEN, outcome="success")
 
 

@@ -201,9 +201,9 @@ def test_unsafe_or_clashing_names_are_p003(tmp_path, statements):
 
 
 def test_bad_group_and_empty_input(tmp_path, statements):
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="not usable in a package name"):
         package(statements, tmp_path / "archive", group="../x")
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="nothing to package"):
         package([], tmp_path / "archive")
 
 

@@ -69,7 +69,7 @@ def test_rendition_date_forms():
     assert RenditionDate.from_epoch(1796117400).text == "2026-12-01T09:30:00Z"
     assert RenditionDate("2026-12-01T09:30:00Z").pdf() == "D:20261201093000Z"
     for bad in ("2026-11", "2026-02-30", "2026-11-28T10:00", "yesterday"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not a (rendition date|real day or time).*" + bad):
             RenditionDate(bad)
 
 

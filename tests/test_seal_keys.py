@@ -132,7 +132,7 @@ def test_parent_rule_is_what_sort_and_sha256sum_compute():
     b"statement-archive hash-tree proof 1\ndigest sha256\nleaf x\nroot " + b"0" * 64,
 ])
 def test_malformed_proofs_are_refused(broken):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ASCII|newline|first line|line 2|line 3|last line|line [0-9]"):
         parse_proof(broken)
     good = b"statement-archive hash-tree proof 1\ndigest sha256\nleaf x\nroot " + b"0" * 64 + b"\n"
     assert parse_proof(good).root == "0" * 64

@@ -79,5 +79,5 @@ def test_document_type_mapping(free_text, ours):
 
 
 def test_unknown_document_type_is_refused_not_guessed():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no document_type for 'podcast episode'"):
         document_type("podcast episode")

@@ -64,7 +64,7 @@ def test_leap_day_is_a_date_in_a_leap_year():  # positive control for 2019-02-29
 
 
 def test_estimate_only_for_undated():
-    with pytest.raises(DateProblem):
+    with pytest.raises(DateProblem, match="only for statements whose `date_issued` is `undated`"):
         parse_issue_date("2019", "2019")
 
 

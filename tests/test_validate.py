@@ -332,11 +332,11 @@ def test_nothing_is_logged(folder, caplog):
 
 def test_unusable_schema_or_folder_is_an_input_error(tmp_path, folder):
     write(folder)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="no such folder of statements"):
         validate_statements(tmp_path / "nowhere", SCHEMA)
     bad_schema = tmp_path / "bad.schema.json"
     bad_schema.write_text('{"type": 5}')
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="cannot use this schema"):
         validate_statements(folder, bad_schema)
 
 

@@ -106,7 +106,7 @@ def test_a_schema_without_a_version_is_refused(tmp_path, folder):
     unversioned = tmp_path / "schema.json"
     unversioned.write_text(json.dumps(schema), encoding="utf-8")
     write(folder)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"its \$id must end with its version"):
         validate_statements(folder, unversioned)
 
 

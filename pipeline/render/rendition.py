@@ -31,7 +31,10 @@ class RenditionDate:
         match = _FORM.match(self.text)
         if not match:
             raise ValueError(f"not a rendition date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ): {self.text!r}")
-        self.instant  # noqa: B018  (raises ValueError for an impossible date)
+        try:
+            self.instant  # noqa: B018  (raises ValueError for an impossible date)
+        except ValueError as exc:
+            raise ValueError(f"not a real day or time: {self.text!r} ({exc})") from None
 
     @classmethod
     def from_epoch(cls, seconds: int) -> "RenditionDate":
