@@ -3,8 +3,10 @@
 For each PDF: the PDF/A identification matches the variant; the XMP says
 what the record says; the metadata and original body are embedded once
 each with the right bytes and relationship (PDF/A-3); every font is
-embedded; no ``.notdef`` glyph is drawn; the document language is set; and
-both pdftotext and pypdf find every block of the body's text; the colophon
+embedded; no ``.notdef`` glyph is drawn; the document language is set; the
+logical text (the structure tree, :mod:`.check.structtext`) holds every block
+of the body's text, pdftotext and pypdf being second opinions that warn
+(C015) when the page text disagrees (untagged variants: they decide); the colophon
 says what the PDF is (:mod:`.check.colophon`); and the independent validators
 accept it (:mod:`.check.validators`: page-validation, Siegfried).
 """
@@ -31,6 +33,7 @@ from pipeline.statements.files import ChangedSinceValidation, read_unchanged
 from pipeline.i18n import catalogue_language, document_type_label
 from pipeline.statements.edtf import parse_issue_date
 from pipeline.check.colophon import colophon_problems
+from pipeline.check.structtext import NoStructureTree, structure_text
 from pipeline.check.validators import Verdict, validate, verdict_problems
 
 #: Short variant name → (PDF/A part, conformance); the same names as render's.
@@ -44,6 +47,8 @@ _NS = {
     "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
     "xmp": "http://ns.adobe.com/xap/1.0/",
 }
+#: How the logical text is named in messages.
+LOGICAL = "structure tree, read by PDFium"
 _HEX_STRING = re.compile(rb"(?<!<)<([0-9A-Fa-f\s]*)>(?!>)")
 
 
@@ -176,7 +181,7 @@ class _Checker:
             self._pdftotext = pdftotext_pages(self.item.pdf_path)
         return self._pdftotext
 
-    def check_text(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
+    def check_text(self, reader: PdfReader, data: bytes, record: Mapping[str, Any]) -> None:
         statement = self.item.statement
         try:
             body = read_unchanged(statement.body_path, statement.body_sha256)
@@ -187,15 +192,33 @@ class _Checker:
         blocks = text_blocks(layout)
         label = document_type_label(record["document_type"], catalogue_language(record["languages"][0]))
         furniture = {comparable(record["identifier"]), comparable(record["document_type"]), comparable(label)}
+        right_to_left = is_right_to_left(record["languages"][0])
+        try:
+            logical = ExtractedText.from_pages(LOGICAL, ["\n".join(structure_text(data))], set())
+        except NoStructureTree as exc:
+            logical = None
+            if VARIANT_IDS[self.item.variant][1] == "A":
+                self.problem("C007", f"{exc}, so its logical text cannot be read: render it again")
+        if logical is not None:  # the authority: refused when it lacks the body
+            missing = missing_blocks(blocks, logical, right_to_left_document=right_to_left)
+            if missing:
+                self.problem("C007", f"the PDF's logical text ({LOGICAL}) lacks {len(missing)} of "
+                                     f"{len(blocks)} body blocks; first: {missing[0][:80]!r}: "
+                                     "render it again from this body")
         for extractor, pages in (
             ("pdftotext", self.pdftotext()),
             ("pypdf", pypdf_pages(reader)),
         ):
             missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture),
-                                     right_to_left_document=is_right_to_left(record["languages"][0]))
-            if missing:
+                                     right_to_left_document=right_to_left)
+            if missing and logical is None:  # an untagged variant: the page text is all there is
                 self.problem("C007", f"{extractor} does not find {len(missing)} of {len(blocks)} body blocks "
                                      f"in the PDF's text; first: {missing[0][:80]!r}")
+            elif missing:  # a second opinion: shown, never silenced, never a refusal on its own
+                self.problems.append(Problem("C015", self.file, "", (
+                    f"{extractor} does not find {len(missing)} of {len(blocks)} body blocks in the page text "
+                    f"(first: {missing[0][:80]!r}), but the logical text has them all: kept as a warning"),
+                    "warning"))
 
     # -- independent validators and the colophon (pipeline/check/) --------
     def run_validators(self, data: bytes, xmp: ET.Element | None) -> None:
@@ -232,7 +255,7 @@ class _Checker:
             self.check_language(reader, record)
             self.check_attachments(reader)
             self.check_fonts(reader)
-            self.check_text(reader, record)
+            self.check_text(reader, data, record)
             self.check_colophon(xmp, record)
         except EnvironmentProblem:
             raise  # the machine lacks a tool: one message, exit 3, not one C001 per PDF

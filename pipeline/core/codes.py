@@ -66,6 +66,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "C012": ("error", "Siegfried does not identify the PDF as its variant's PRONOM format"),
     "C013": ("warning", "validators disagree: a known disagreement, shown with both readings"),
     "C014": ("error", "colophon missing or not saying what the PDF is"),
+    "C015": ("warning", "pdftotext or pypdf does not find a body block that the PDF's logical text has"),
     # --- package --------------------------------------------------------
     "P001": ("error", "file missing or changed since rendering"),
     "P002": ("error", "archive folder cannot be written"),

@@ -1,0 +1,92 @@
+"""The text check reads the tagged PDF's logical text (its structure tree).
+
+Three correct renderings the page-text extractors used to refuse (issue 9):
+a page break inside a paragraph after a list of bullets (pypdf joins the
+bullets into it), a footer whose ideographic spaces make pdftotext split it
+into columns, and digits joined to Arabic letters (``1435هـ``), which both
+extractors split. Each now passes, with the extractors' disagreement kept as
+a warning (C015); each has a positive control: the same PDF checked against
+a body changed after rendering is refused (C007), by the logical text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from pipeline.check.stage import LOGICAL, check_pdfs
+from pipeline.check.structtext import NoStructureTree, structure_text
+from pipeline.render import RenderConfig, render_statements
+from statement_factory import write_statement
+
+_BULLETS = "".join(f"- Item number {i} of the list of agreed points, with some words.\n" for i in range(1, 31))
+_CLOSING = " ".join(["This closing paragraph follows the list and is long enough to run over the page break."] * 14)
+
+#: name → (body, suffix, languages, which extractors the page text misleads, (old, new) for the control)
+CASES = {
+    "page-break": (_BULLETS + "\n" + _CLOSING + "\n", ".md", ["en"], {"pypdf"},
+                   ("break. This closing", "break. The closing")),
+    "ideographic-footer": ("外交部发言人就有关问题答记者问。\n\n"
+                           "中华人民共和国外交部\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000北京\n"
+                           "二〇二四年三月一日\u3000\u3000\u3000\u3000\u3000\u3000\u3000\u3000新闻司\n",
+                           ".txt", ["zh-Hans"], {"pdftotext"}, ("三月一日", "三月二日")),
+    "hijri-digits": ("صدر في الرياض بتاريخ 12 رجب 1435هـ الموافق 11 مايو 2014م.\n", ".txt", ["ar"],
+                     {"pdftotext", "pypdf"}, ("1435هـ", "1436هـ")),
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, project_dir, fonts_dir):
+    """Each case rendered in the default (tagged) variant."""
+    tmp = tmp_path_factory.mktemp("logical")
+    statements = [write_statement(tmp / "in", f"case-{name}", body, suffix=suffix, languages=languages)
+                  for name, (body, suffix, languages, _, _) in CASES.items()]
+    cfg = RenderConfig(project_dir / "templates", fonts_dir, tmp / "work")
+    items, report = render_statements(statements, tmp / "out", cfg)
+    assert report.ok, report.problems
+    assert {item.variant for item in items} == {"3a"}
+    return {item.statement.identifier.removeprefix("case-"): item for item in items}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_correct_rendering_passes_and_the_misled_extractors_only_warn(rendered, name):
+    report = check_pdfs([rendered[name]])
+    assert report.ok, [str(p) for p in report.problems]
+    warned = {p.message.split()[0] for p in report.problems if p.code == "C015"}
+    assert all(p.severity == "warning" for p in report.problems if p.code == "C015")
+    # the second opinions still disagree, and say so: the case is the one the issue describes
+    assert warned == CASES[name][3]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_body_that_differs_from_the_logical_text_is_refused(rendered, name, tmp_path):
+    item = rendered[name]
+    old, new = CASES[name][4]
+    text = item.statement.body_path.read_text(encoding="utf-8")
+    assert old in text
+    body = tmp_path / item.statement.body_path.name
+    body.write_text(text.replace(old, new, 1), encoding="utf-8")
+    changed = dataclasses.replace(item, statement=dataclasses.replace(item.statement, body_path=body, body_sha256=""))
+    refusals = [p for p in check_pdfs([changed]).problems if p.code == "C007"]
+    assert len(refusals) == 1 and LOGICAL in refusals[0].message, refusals
+    assert refusals[0].severity == "error"
+
+
+def test_logical_text_follows_a_paragraph_over_the_page_break(rendered):
+    """The tree gives the paragraph's lines in order, from one page into the next."""
+    leaves = structure_text(rendered["page-break"].pdf_path.read_bytes())
+    joined = " ".join(leaves)
+    assert " ".join(_CLOSING.split()) in " ".join(joined.split())
+    assert "Page 1 of" not in joined  # running headers and footers are artifacts, outside the tree
+
+
+def test_untagged_pdf_has_no_logical_text(tmp_path, project_dir, fonts_dir):
+    statement = write_statement(tmp_path / "in", "untagged", "Plain words.\n")
+    cfg = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work", variant="1b")
+    items, report = render_statements([statement], tmp_path / "out", cfg)
+    assert report.ok, report.problems
+    with pytest.raises(NoStructureTree, match="not tagged"):
+        structure_text(items[0].pdf_path.read_bytes())
+    # the page text decides for an untagged variant, and it is found there
+    assert check_pdfs(items).ok
