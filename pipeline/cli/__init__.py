@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     packaging = argparse.ArgumentParser(add_help=False)
     packaging.add_argument("--date", type=parse_date, help="Bagging-Date and package date (default: today in UTC, or SOURCE_DATE_EPOCH)")
     packaging.add_argument("--no-share", action="store_true", help="copy files carried over unchanged instead of hard-linking them to the previous version (the package is the same either way)")
+    packaging.add_argument("--archive-rest", action="store_true",
+                           help="when some statements are refused, package the others anyway; the refused ones are "
+                                "listed in data/index.json and the event log, and those the previous package holds "
+                                "are carried over from it unchanged (default: nothing is packaged; exit 1 either way)")
     event_log = argparse.ArgumentParser(add_help=False)
     event_log.add_argument("--check", action="store_true", help="also verify the log's hash chain (exit 1 if it was altered)")
     exporting = argparse.ArgumentParser(add_help=False)

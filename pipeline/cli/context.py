@@ -82,14 +82,15 @@ class Run:
             self.stop_if_refused()
         return report
 
-    def stop_if_refused(self) -> None:
+    def stop_if_refused(self, consequence: str | None = None) -> None:
         """Raise ProblemsFound naming every stage that refused something so far."""
         refused = [r for r in self.reports if not r.ok]
         if not refused:
             return
         errors = tuple(p for r in refused for p in r.errors)
         archiving = self.args.command in ("build", "package")
-        consequence = "; nothing was archived" if archiving else ""
+        if consequence is None:
+            consequence = "; nothing was archived" if archiving else ""
         stages = ", ".join(f"{r.stage} found {len(r.errors)} error(s)" for r in refused)
         raise ProblemsFound(f"{stages}{consequence}", errors)
 

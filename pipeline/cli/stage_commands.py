@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Sequence
 
 from pipeline import SOFTWARE_AGENT
 from pipeline.core.records import Problem, RenderedStatement, Statement, StageReport
@@ -126,7 +127,43 @@ def provenance_of(run: Run):
 
 
 
-def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
+def refused_statements(run: Run, statements: list[Statement],
+                       rendered: list[RenderedStatement]) -> list | None:
+    """Each statement this run refused, with its stage and problems; None if an
+    error belongs to no statement (then nothing can be archived apart from it)."""
+    from pipeline.package.refused import RefusedStatement
+
+    # by file name: a problem names its file as given or relative to the current folder
+    owner = {p.name: s.identifier for s in statements
+             for p in (s.metadata_path, s.body_path, s.capture_path) if p is not None}
+    owner.update({r.pdf_path.name: r.statement.identifier for r in rendered})
+    found: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for report in run.reports:
+        for problem in report.errors:
+            path = Path(problem.file)
+            identifier = owner.get(path.name) or (
+                path.name.split(".")[0] if path.parent.name == run.args.statements.name else None)
+            if not identifier:
+                return None
+            stage, problems = found.setdefault(identifier, (report.stage, []))
+            problems.append((problem.code, problem.message))
+    return [RefusedStatement(i, stage, tuple(problems)) for i, (stage, problems) in sorted(found.items())]
+
+
+def run_archive_rest(run: Run, statements: list[Statement], rendered: list[RenderedStatement]) -> None:
+    """Package what passed; list what was refused; exit 1 still (``--archive-rest``)."""
+    refused = refused_statements(run, statements, rendered) if run.args.archive_rest else None
+    if refused is None or not refused:
+        run.stop_if_refused()  # packaging is all or nothing
+        run_package(run, rendered)
+        return
+    gone = {r.identifier for r in refused}
+    run_package(run, [r for r in rendered if r.statement.identifier not in gone], refused)
+    run.stop_if_refused(consequence=f"; {len(refused)} refused statement(s) left out and listed in the "
+                                    "package (--archive-rest)")
+
+
+def run_package(run: Run, rendered: list[RenderedStatement], refused: Sequence = ()) -> None:
     from pipeline.events.pipeline_events import validator_events
     from pipeline.package import package_statements
     from pipeline.validate import schema_version
@@ -138,6 +175,7 @@ def run_package(run: Run, rendered: list[RenderedStatement]) -> None:
             event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
             validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
             provenance=provenance_of(run), share=not run.args.no_share, progress=task.step,
+            refused=refused,
         )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:
@@ -167,15 +205,17 @@ def cmd_check(run: Run) -> None:
 
 
 def cmd_package(run: Run) -> None:
-    rendered = run_load_rendered(run, run_validate(run))
-    run_check(run, rendered)
-    run_package(run, rendered)
+    go_on = run.args.archive_rest  # else stop at the first stage that refuses anything
+    statements = run_validate(run, stop=not go_on)
+    rendered = run_load_rendered(run, statements)
+    run_check(run, rendered, stop=not go_on)
+    run_archive_rest(run, statements, rendered)
 
 
 
 def cmd_build(run: Run) -> None:
-    rendered = run_render(run, run_validate(run, stop=False), stop=False)
+    statements = run_validate(run, stop=False)
+    rendered = run_render(run, statements, stop=False)
     run_check(run, rendered, stop=False)
-    run.stop_if_refused()  # packaging is all or nothing
-    run_package(run, rendered)
+    run_archive_rest(run, statements, rendered)
 

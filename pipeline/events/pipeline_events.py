@@ -39,6 +39,21 @@ def package_events(name: str, identifiers: Iterable[str], when: dt.datetime, mes
     return drafts
 
 
+def refusal_events(name: str, refused: Iterable[Mapping[str, Any]], when: dt.datetime) -> list[EventDraft]:
+    """One failed validation event per statement this run refused and packaged
+    the rest without (``--archive-rest``): the stage, each problem, and whether
+    *name* carries the statement over unchanged from its predecessor."""
+    drafts = []
+    for item in refused:
+        problems = "; ".join(f"{p['code']} {p['message']}" for p in item["problems"])
+        where = (f"carried over unchanged from {item['carried_over_from']}" if item["carried_over_from"]
+                 else f"not in {name}")
+        drafts.append(EventDraft(
+            "validation", when, "failure", f"refused by {item['stage']}: {problems}; {where}",
+            (statement_link(item["identifier"]), package_link(name, OBJECT_ROLE_OUTCOME))))
+    return drafts
+
+
 def validator_events(check_items: Iterable[Mapping[str, Any]], when: dt.datetime) -> list[EventDraft]:
     """One validation event per independent validator's verdict on each PDF (the
     check stage's items carry them), with the validator as the agent."""

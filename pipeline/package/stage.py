@@ -49,8 +49,11 @@ from pipeline.core.records import PackageOutcome, Problem, Provenance, RenderedS
 from pipeline.events.check import verify_event_log
 from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
-from pipeline.events.pipeline_events import package_events
+from pipeline.events.pipeline_events import package_events, refusal_events
 from pipeline.package.provenance import is_statement_path, provenance_items
+from pipeline.package.refused import (
+    RefusedStatement, carried_entries, carried_from, carried_items, refused_index,
+)
 from pipeline.package.sharing import changed_problem, share_unchanged
 
 INDEX_PATH = "data/index.json"
@@ -71,6 +74,7 @@ def package_statements(
     provenance: Provenance | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     share: bool = True,
+    refused: Sequence[RefusedStatement] = (),
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
@@ -90,6 +94,10 @@ def package_statements(
     Raises ProblemsFound (P001, P003–P006) when a file changed since rendering,
     a statement cannot be placed, a statement went missing, or the newest
     package is damaged; ArchiveError when the archive cannot be written.
+
+    *refused* (``--archive-rest``): statements this run refused, listed in the
+    index and the events; those the newest package holds are carried over
+    from it unchanged (:mod:`pipeline.package.refused`).
     """
     if not valid_group(group):
         raise InputError(f"group {group!r} is not usable in a package name "
@@ -103,12 +111,21 @@ def package_statements(
         packages = _existing(archive_dir, group)
         newest = packages[-1] if packages else None
         before = _predecessor_contents(*newest) if newest else _Contents({}, ())
-        withdrawn, problems = _withdrawn_now(rendered, withdrawals, before, newest)
+        carried = {r.identifier for r in refused} & before.identifiers
+        withdrawn, problems = _withdrawn_now(rendered, withdrawals, before, newest, kept=carried)
         if problems:
             raise ProblemsFound("statements went missing", problems)
         items, problems = _layout(rendered, (*before.withdrawn, *withdrawn))
         if problems:
             raise ProblemsFound("statements cannot be packaged", problems)
+        previous_index = _read_from_package(*newest, INDEX_PATH) if newest and carried else None
+        origin = carried_from(previous_index, newest[0].name if newest else None, carried)
+        if refused:
+            items[0] = PayloadItem(INDEX_PATH, content=index_json(
+                rendered, (*before.withdrawn, *withdrawn),
+                carried_entries(previous_index, carried) if previous_index else (),
+                refused_index(refused, origin)))
+            items += carried_items(newest[1], before.manifest, carried) if carried else []
         if provenance is not None:
             items += provenance_items(provenance, rendered)
         planned, problems = _plan(items, rendered)
@@ -150,6 +167,7 @@ def package_statements(
         log_path = archive_dir / EVENTS_NAME
         drafts = package_events(name, [r.statement.identifier for r in rendered], event_time,
                                 message, withdrawn)
+        drafts += refusal_events(name, refused_index(refused, origin), event_time)
         drafts[1:1] = validations  # each independent validator's verdict, after our own validation
         info += head_fields(_log_head(log_path))
         target = _build(archive_dir, name, items, info, planned,
@@ -215,11 +233,12 @@ def _check_carried_over(name: PackageName, path: Path, planned: dict[str, str],
 
 
 def _withdrawn_now(rendered: Sequence[RenderedStatement], withdrawals: Sequence[Withdrawal],
-                   before: _Contents, newest: tuple[PackageName, Path] | None,
+                   before: _Contents, newest: tuple[PackageName, Path] | None, kept: set[str] = frozenset(),
                    ) -> tuple[tuple[Withdrawal, ...], list[Problem]]:
     """The withdrawals that take effect in this version; P004 for a statement
-    missing without one, P005 for a withdrawal of what the newest package lacks."""
-    present = {r.statement.identifier for r in rendered}
+    missing without one, P005 for a withdrawal of what the newest package lacks.
+    *kept*: refused statements carried over from the newest package."""
+    present = {r.statement.identifier for r in rendered} | kept
     already = {w.identifier for w in before.withdrawn}
     by_id = {w.identifier: w for w in withdrawals}
     problems: list[Problem] = []
@@ -269,17 +288,23 @@ def _log_head(log_path: Path) -> tuple[int, str]:
     return log_head(log_path)
 
 
-def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = ()) -> bytes:
+def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
+               carried: Sequence[dict] = (), refused: Sequence[dict] = ()) -> bytes:
     """``data/index.json``: statements by identifier, with their payload files, and
-    (when there are any) the statements withdrawn so far, with date and reason."""
-    entries = []
+    (when there are any) the statements withdrawn so far, with date and reason,
+    and those this run refused (``--archive-rest``; *carried*: their entries
+    carried over from the predecessor)."""
+    entries = list(carried)
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         statement = item.statement
         entry = {key: statement.metadata.get(key) for key in INDEX_FIELDS}
         entry["identifier"] = statement.identifier
         entry["files"] = {kind: path for kind, path in _files_of(item)}
         entries.append(entry)
+    entries.sort(key=lambda entry: entry["identifier"])
     index: dict[str, object] = {"statements": entries}
+    if refused:
+        index["refused"] = list(refused)
     if withdrawn:
         index["withdrawn"] = [w.as_dict() for w in sorted(withdrawn, key=lambda w: w.identifier)]
     text = json.dumps(index, sort_keys=True, indent=2, ensure_ascii=False)
