@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pypdf import PdfReader
 
 from pipeline.check.stage import LOGICAL, check_pdfs
-from pipeline.check.structtext import NoStructureTree, structure_text
+from pipeline.check.structtext import NoStructureTree, logical_order, structure_text
 from pipeline.render import RenderConfig, render_statements
 from statement_factory import write_statement
 
@@ -75,10 +76,27 @@ def test_body_that_differs_from_the_logical_text_is_refused(rendered, name, tmp_
 
 def test_logical_text_follows_a_paragraph_over_the_page_break(rendered):
     """The tree gives the paragraph's lines in order, from one page into the next."""
-    leaves = structure_text(rendered["page-break"].pdf_path.read_bytes())
+    leaves = structure_text(PdfReader(rendered["page-break"].pdf_path))
     joined = " ".join(leaves)
     assert " ".join(_CLOSING.split()) in " ".join(joined.split())
     assert "Page 1 of" not in joined  # running headers and footers are artifacts, outside the tree
+
+
+def test_right_to_left_lines_come_back_in_logical_order(rendered):
+    """Glyphs are drawn left to right; the bidi algorithm, glyph by glyph, gives the
+    line back as written: the digits joined to the Arabic letters, in their place."""
+    leaves = structure_text(PdfReader(rendered["hijri-digits"].pdf_path), right_to_left=True)
+    assert CASES["hijri-digits"][0].strip() in leaves
+    # positive control: read as a left-to-right line, the same glyphs are not the body
+    assert CASES["hijri-digits"][0].strip() not in structure_text(PdfReader(rendered["hijri-digits"].pdf_path))
+
+
+def test_a_ligature_glyph_keeps_its_letters_in_order():
+    """lam-alef is one glyph for two letters; reversing characters would give alef-lam."""
+    drawn = ["م", "لا", "س"]  # "سلام", its lam-alef one glyph, drawn left to right
+    assert logical_order(drawn, right_to_left=True) == "سلام"
+    assert "".join(reversed("".join(drawn))) == "سالم"  # what reversing characters gives
+    assert logical_order(["a", "fi", "b"], right_to_left=False) == "afib"
 
 
 def test_untagged_pdf_has_no_logical_text(tmp_path, project_dir, fonts_dir):
@@ -87,6 +105,6 @@ def test_untagged_pdf_has_no_logical_text(tmp_path, project_dir, fonts_dir):
     items, report = render_statements([statement], tmp_path / "out", cfg)
     assert report.ok, report.problems
     with pytest.raises(NoStructureTree, match="not tagged"):
-        structure_text(items[0].pdf_path.read_bytes())
+        structure_text(PdfReader(items[0].pdf_path))
     # the page text decides for an untagged variant, and it is found there
     assert check_pdfs(items).ok

@@ -1,4 +1,4 @@
-"""The logical text of a tagged PDF: its structure tree, read by PDFium.
+"""The logical text of a tagged PDF: its structure tree and marked content.
 
 A tagged PDF says what its text is, in reading order, independently of
 where the glyphs fall on the page: each structure element (P, LI, TD, …)
@@ -8,83 +8,194 @@ break inside a paragraph, a line that a layout analyser splits into columns
 at ideographic spaces, or running headers and footers (artifacts, outside
 the tree) no longer change what is compared with the body.
 
-PDFium (pinned through pypdfium2) is a third reader, independent of poppler
-(pdftotext) and pypdf, the two second opinions. ``/ActualText`` on an
-element replaces the text of its content. Poppler's
-``pdfinfo -struct-text`` gives the same tree but re-reads the page for
-every element (about 4 s for a two-page PDF against 0.2 s for pdftotext),
-too slow for a check that runs on every PDF.
+Inside one marked-content sequence the glyphs are drawn in visual order
+(left to right), each glyph mapped to its characters by the font's
+``/ToUnicode``. A right-to-left run is put back in logical order by the
+Unicode bidirectional algorithm (python-bidi) applied glyph by glyph, so a
+ligature (lam-alef) or a mark keeps its characters in order, and a digit run
+inside Arabic (``1435هـ``) stays one left-to-right run. ``/ActualText``
+(on an element or a marked-content sequence) replaces the text of its content.
+
+The tree and the content are read with pypdf (walking ``/StructTreeRoot``
+and each page's content stream). Poppler's ``pdfinfo -struct-text`` gives
+the same tree, but re-reads the page for every element (about 4 s for a
+two-page PDF against 0.2 s for pdftotext), too slow for every PDF; PDFium's
+text objects come re-ordered by its own bidi pass, which splits a word whose
+marks are drawn apart and reverses ligatures.
 """
 
 from __future__ import annotations
 
-import ctypes
+import re
+import unicodedata
+from typing import Any, Iterator
 
-import pypdfium2
-import pypdfium2.raw as pdfium_c
+from bidi import get_display
+from pypdf import PdfReader
+from pypdf.generic import ByteStringObject, ContentStream, DictionaryObject, IndirectObject, TextStringObject
+
+_RIGHT_TO_LEFT = {"R", "AL", "AN"}
 
 
 class NoStructureTree(ValueError):
     """The PDF has no structure tree to read its logical text from."""
 
 
-def _utf16(call, *args) -> str:
-    """Call a PDFium getter that fills a UTF-16LE buffer and returns its byte length."""
-    size = call(*args, None, 0)
-    if size <= 2:
-        return ""
-    buffer = (ctypes.c_ushort * (size // 2))()
-    call(*args, buffer, size)
-    return bytes(buffer)[:size - 2].decode("utf-16-le", errors="replace")
+def _resolve(obj: Any) -> Any:
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
-def _marked_text(page: pypdfium2.PdfPage) -> dict[int, str]:
-    """The text of each marked-content sequence on the page, by MCID."""
-    textpage = page.get_textpage()
-    texts: dict[int, list[str]] = {}
-    for obj in page.get_objects(max_depth=8):
-        if obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
+def _hex_text(hex_digits: str) -> str:
+    return bytes.fromhex(hex_digits).decode("utf-16-be", errors="replace")
+
+
+def _to_unicode(font: DictionaryObject) -> tuple[int, dict[int, str]]:
+    """Bytes per character code, and each code's characters (``/ToUnicode``)."""
+    cmap = _resolve(font.get("/ToUnicode"))
+    if cmap is None:
+        return 1, {}
+    data = cmap.get_data().decode("latin-1")
+    space = re.search(r"begincodespacerange\s*<([0-9A-Fa-f]+)>", data)
+    width = len(space.group(1)) // 2 if space else (2 if "/DescendantFonts" in font else 1)
+    mapping: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for code, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            mapping[int(code, 16)] = _hex_text(text)
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for low, high, target in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block):
+            low, high = int(low, 16), int(high, 16)
+            if target.startswith("["):
+                for offset, text in enumerate(re.findall(r"<([0-9A-Fa-f]*)>", target)):
+                    mapping[low + offset] = _hex_text(text)
+            else:
+                first = bytes.fromhex(target[1:-1])
+                for offset in range(high - low + 1):
+                    last = int.from_bytes(first[-2:], "big") + offset
+                    mapping[low + offset] = (first[:-2] + last.to_bytes(2, "big")).decode("utf-16-be", errors="replace")
+    return width, mapping
+
+
+def _marked_glyphs(reader: PdfReader, page: Any) -> dict[int, list[str]]:
+    """Each marked-content sequence's glyphs (their characters), in drawing order, by MCID;
+    a sequence with ``/ActualText`` gives that text as its one glyph."""
+    resources = _resolve(page.get("/Resources")) or {}
+    fonts = _resolve(resources.get("/Font")) or {}
+    properties = _resolve(resources.get("/Properties")) or {}
+    contents = page.get_contents()
+    if contents is None:
+        return {}
+    glyphs: dict[int, list[str]] = {}
+    stack: list[int | None] = []  # the MCID of each open sequence (None: none, or its ActualText given)
+    decoders: dict[str, tuple[int, dict[int, str]]] = {}
+    font = (1, {})
+    for operands, operator in ContentStream(contents, reader).operations:
+        if operator in (b"BDC", b"BMC"):
+            props = _resolve(operands[1]) if operator == b"BDC" and len(operands) > 1 else None
+            if props is not None and not isinstance(props, DictionaryObject):
+                props = _resolve(properties.get(props))
+            mcid = props.get("/MCID") if isinstance(props, DictionaryObject) else None
+            mcid = int(mcid) if mcid is not None else (stack[-1] if stack else None)
+            if isinstance(props, DictionaryObject) and "/ActualText" in props and mcid is not None:
+                glyphs.setdefault(mcid, []).append(str(props["/ActualText"]))
+                mcid = None
+            stack.append(mcid)
+        elif operator == b"EMC":
+            if stack:
+                stack.pop()
+        elif operator == b"Tf":
+            name = str(operands[0])
+            if name not in decoders:
+                decoders[name] = _to_unicode(_resolve(fonts.get(name)) or DictionaryObject())
+            font = decoders[name]
+        elif operator in (b"Tj", b"TJ", b"'", b'"') and stack and stack[-1] is not None:
+            strings = operands[0] if operator == b"TJ" else operands[-1:]
+            out = glyphs.setdefault(stack[-1], [])
+            width, mapping = font
+            for string in strings:
+                if isinstance(string, (ByteStringObject, TextStringObject)):
+                    data = bytes(string) if isinstance(string, ByteStringObject) else string.get_original_bytes()
+                    out.extend(mapping.get(int.from_bytes(data[i:i + width], "big"), "")
+                               for i in range(0, len(data) - width + 1, width))
+    return glyphs
+
+
+def _substitutes(bidi_class: str, taken: set[str]) -> Iterator[str]:
+    """Single characters of *bidi_class* not in *taken*: stand-ins for a
+    multi-character glyph while the bidi algorithm reorders the line."""
+    for start, end in ((0xE000, 0xF8FF), (0xFB1D, 0xFB4F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFC), (0x0300, 0x036F)):
+        for code in range(start, end + 1):
+            char = chr(code)
+            if unicodedata.bidirectional(char) == bidi_class and char not in taken:
+                yield char
+
+
+def logical_order(glyphs: list[str], right_to_left: bool) -> str:
+    """The characters of glyphs drawn left to right, in logical order (base
+    direction right to left if *right_to_left*); a multi-character glyph
+    stays whole."""
+    text = "".join(glyphs)
+    if not any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
+        return text  # nothing drawn right to left
+    taken, stand_in, pools = set(text), {}, {}
+    line = []
+    for glyph in glyphs:
+        if len(glyph) <= 1:
+            line.append(glyph)
             continue
-        mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj.raw)
-        if mcid >= 0:
-            texts.setdefault(mcid, []).append(_utf16(pdfium_c.FPDFTextObj_GetText, obj.raw, textpage.raw))
-    return {mcid: "".join(parts) for mcid, parts in texts.items()}
+        if glyph not in stand_in:
+            kind = unicodedata.bidirectional(glyph[0])
+            pool = pools.setdefault(kind, _substitutes(kind, taken))
+            stand_in[glyph] = next(pool, None)
+        line.append(stand_in[glyph] or glyph)
+    back = {char: glyph for glyph, char in stand_in.items() if char}
+    return "".join(back.get(c, c) for c in get_display("".join(line), base_dir="R" if right_to_left else "L"))
 
 
-def _leaves(element, marked: dict[int, str], out: list[str]) -> None:
-    actual = _utf16(pdfium_c.FPDF_StructElement_GetActualText, element)
-    if actual:
-        out.append(actual)
+def _element_text(element: Any, page_ref: Any, pages: dict, marked: Any, right_to_left: bool,
+                  out: list[str], depth: int = 0) -> None:
+    element = _resolve(element)
+    if depth > 200:  # a cyclic or absurdly deep tree
+        raise ValueError("the structure tree is nested more than 200 deep")
+    if isinstance(element, int):
+        out.append(logical_order(marked(page_ref).get(element, []), right_to_left))
         return
-    for i in range(max(pdfium_c.FPDF_StructElement_GetMarkedContentIdCount(element), 0)):
-        text = marked.get(pdfium_c.FPDF_StructElement_GetMarkedContentIdAtIndex(element, i))
-        if text:
-            out.append(text)
-    for i in range(max(pdfium_c.FPDF_StructElement_CountChildren(element), 0)):
-        child = pdfium_c.FPDF_StructElement_GetChildAtIndex(element, i)
-        if child:
-            _leaves(child, marked, out)
+    if isinstance(element, list):
+        for kid in element:
+            _element_text(kid, page_ref, pages, marked, right_to_left, out, depth + 1)
+        return
+    if not isinstance(element, DictionaryObject):
+        return
+    page_ref = element.get("/Pg", page_ref)
+    if element.get("/Type") == "/MCR":
+        out.append(logical_order(marked(page_ref).get(int(element["/MCID"]), []), right_to_left))
+        return
+    if element.get("/Type") == "/OBJR":
+        return
+    if "/ActualText" in element:
+        out.append(str(element["/ActualText"]))
+        return
+    if "/K" in element:
+        _element_text(element["/K"], page_ref, pages, marked, right_to_left, out, depth + 1)
 
 
-def structure_text(data: bytes) -> list[str]:
-    """The PDF's text, one string per marked-content sequence, in the
-    structure tree's order, page after page (a paragraph continued on the
-    next page continues there). Raises :class:`NoStructureTree`."""
-    document = pypdfium2.PdfDocument(data)
-    try:
-        if not pdfium_c.FPDFCatalog_IsTagged(document.raw):
-            raise NoStructureTree("the PDF is not tagged (no /StructTreeRoot or /MarkInfo)")
-        leaves: list[str] = []
-        for page in document:
-            marked = _marked_text(page)
-            tree = pdfium_c.FPDF_StructTree_GetForPage(page.raw)
-            try:
-                for i in range(max(pdfium_c.FPDF_StructTree_CountChildren(tree), 0)):
-                    child = pdfium_c.FPDF_StructTree_GetChildAtIndex(tree, i)
-                    if child:
-                        _leaves(child, marked, leaves)
-            finally:
-                pdfium_c.FPDF_StructTree_Close(tree)
-        return leaves
-    finally:
-        document.close()
+def structure_text(reader: PdfReader, right_to_left: bool = False) -> list[str]:
+    """The PDF's text, one string per marked-content sequence (a line, or part
+    of one), in the structure tree's order. *right_to_left*: the document's
+    base direction. Raises :class:`NoStructureTree`."""
+    root = _resolve(reader.trailer["/Root"].get("/StructTreeRoot"))
+    if root is None:
+        raise NoStructureTree("the PDF is not tagged (no /StructTreeRoot)")
+    pages = {page.indirect_reference.idnum: page for page in reader.pages if page.indirect_reference}
+    cache: dict[int, dict[int, list[str]]] = {}
+
+    def marked(page_ref: Any) -> dict[int, list[str]]:
+        number = page_ref.idnum if isinstance(page_ref, IndirectObject) else None
+        if number not in pages:
+            return {}
+        if number not in cache:
+            cache[number] = _marked_glyphs(reader, pages[number])
+        return cache[number]
+
+    out: list[str] = []
+    _element_text(root.get("/K"), None, pages, marked, right_to_left, out)
+    return [text for text in out if text]
