@@ -15,10 +15,11 @@ from pipeline.cli import main
 from statement_factory import write_statement
 
 
-def build(tmp_path: Path, *extra: str, date: str) -> tuple[int, dict]:
+def build(tmp_path: Path, *extra: str, date: str, command: str = "build") -> tuple[int, dict]:
     out = io.StringIO()
-    code = main(["build", "--statements", str(tmp_path / "statements"), "--archive", str(tmp_path / "archive"),
-                 "--build-dir", str(tmp_path / "build"), "--workers", "1", "--date", date, "--json", "--quiet",
+    dated = ["--date", date] if command != "render" else []
+    code = main([command, "--statements", str(tmp_path / "statements"), "--archive", str(tmp_path / "archive"),
+                 "--build-dir", str(tmp_path / "build"), "--workers", "1", *dated, "--json", "--quiet",
                  *extra], out=out, err=io.StringIO())
     return code, json.loads(out.getvalue())
 
@@ -96,3 +97,27 @@ def test_archive_rest_with_nothing_refused_is_a_plain_build(tmp_path):
     [package] = packages(tmp_path)
     assert "refused" not in index(package)
     bagit.Bag(str(package)).validate()
+
+
+def test_package_archive_rest_packages_the_pdfs_that_passed(tmp_path):
+    """``render`` refuses one statement; ``package --archive-rest`` packages the other
+    (its PDF rendered and checked) and lists the refused one (its PDF missing)."""
+    write_statement(tmp_path / "statements", "good", "A statement that passes every stage.\n")
+    write_statement(tmp_path / "statements", "glyph", "An Egyptian hieroglyph no pinned font has: \U00013000.\n")
+    assert build(tmp_path, date="2026-11-28", command="render")[0] == 1
+    code, report = build(tmp_path, date="2026-11-28", command="package")
+    assert code == 1 and not packages(tmp_path)  # positive control: all or nothing
+    code, report = build(tmp_path, "--archive-rest", date="2026-11-28", command="package")
+    assert code == 1, report
+    [package] = packages(tmp_path)
+    listed = index(package)
+    assert [e["identifier"] for e in listed["statements"]] == ["good"]
+    assert [(r["identifier"], r["stage"], [p["code"] for p in r["problems"]]) for r in listed["refused"]] == \
+           [("glyph", "rendered", ["P001"])]
+    bagit.Bag(str(package)).validate()
+
+
+def test_archive_rest_with_every_statement_refused_writes_nothing(tmp_path):
+    write_statement(tmp_path / "statements", "glyph", "An Egyptian hieroglyph no pinned font has: \U00013000.\n")
+    code, report = build(tmp_path, "--archive-rest", date="2026-11-28")
+    assert code == 1 and "nothing was archived" in report["error"] and not packages(tmp_path)

@@ -76,7 +76,7 @@ def run_render(run: Run, statements: list[Statement], *, stop: bool = True) -> l
 
 
 
-def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedStatement]:
+def run_load_rendered(run: Run, statements: list[Statement], *, stop: bool = True) -> list[RenderedStatement]:
     """The PDFs already rendered for exactly these inputs; stale ones are errors."""
     from pipeline.render import find_rendered
 
@@ -89,7 +89,8 @@ def run_load_rendered(run: Run, statements: list[Statement]) -> list[RenderedSta
                                     "run `make render` first"))
         else:
             rendered.append(found)
-    run.stage(StageReport("rendered", tuple(problems), tuple({"identifier": r.statement.identifier} for r in rendered)))
+    run.stage(StageReport("rendered", tuple(problems), tuple({"identifier": r.statement.identifier} for r in rendered)),
+              stop=stop)
     return rendered
 
 
@@ -136,7 +137,7 @@ def refused_statements(run: Run, statements: list[Statement],
     # by file name: a problem names its file as given or relative to the current folder
     owner = {p.name: s.identifier for s in statements
              for p in (s.metadata_path, s.body_path, s.capture_path) if p is not None}
-    owner.update({r.pdf_path.name: r.statement.identifier for r in rendered})
+    owner.update({f"{s.identifier}.pdf": s.identifier for s in statements})  # a PDF missing or stale
     found: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for report in run.reports:
         for problem in report.errors:
@@ -158,7 +159,10 @@ def run_archive_rest(run: Run, statements: list[Statement], rendered: list[Rende
         run_package(run, rendered)
         return
     gone = {r.identifier for r in refused}
-    run_package(run, [r for r in rendered if r.statement.identifier not in gone], refused)
+    rest = [r for r in rendered if r.statement.identifier not in gone]
+    if not rest:
+        run.stop_if_refused()  # nothing passed: nothing to archive
+    run_package(run, rest, refused)
     run.stop_if_refused(consequence=f"; {len(refused)} refused statement(s) left out and listed in the "
                                     "package (--archive-rest)")
 
@@ -207,7 +211,7 @@ def cmd_check(run: Run) -> None:
 def cmd_package(run: Run) -> None:
     go_on = run.args.archive_rest  # else stop at the first stage that refuses anything
     statements = run_validate(run, stop=not go_on)
-    rendered = run_load_rendered(run, statements)
+    rendered = run_load_rendered(run, statements, stop=not go_on)
     run_check(run, rendered, stop=not go_on)
     run_archive_rest(run, statements, rendered)
 
