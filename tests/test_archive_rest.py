@@ -121,3 +121,13 @@ def test_archive_rest_with_every_statement_refused_writes_nothing(tmp_path):
     write_statement(tmp_path / "statements", "glyph", "An Egyptian hieroglyph no pinned font has: \U00013000.\n")
     code, report = build(tmp_path, "--archive-rest", date="2026-11-28")
     assert code == 1 and "nothing was archived" in report["error"] and not packages(tmp_path)
+
+
+def test_archive_rest_cannot_leave_out_an_error_of_no_statement(tmp_path):
+    """A broken withdrawals.json belongs to no statement: nothing is archived, and the message says why."""
+    write_statement(tmp_path / "statements", "good", "A statement that passes every stage.\n")
+    (tmp_path / "statements" / "withdrawals.json").write_text("{not json", encoding="utf-8")
+    code, report = build(tmp_path, "--archive-rest", date="2026-11-28")
+    assert code == 1 and "belongs to no single statement" in report["error"] and not packages(tmp_path)
+    (tmp_path / "statements" / "withdrawals.json").unlink()  # positive control: then it is archived
+    assert build(tmp_path, "--archive-rest", date="2026-11-28")[0] == 0 and packages(tmp_path)

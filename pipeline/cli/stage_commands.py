@@ -133,6 +133,7 @@ def refused_statements(run: Run, statements: list[Statement],
     """Each statement this run refused, with its stage and problems; None if an
     error belongs to no statement (then nothing can be archived apart from it)."""
     from pipeline.package.refused import RefusedStatement
+    from pipeline.statements.withdrawals import WITHDRAWALS_NAME
 
     # by file name: a problem names its file as given or relative to the current folder
     owner = {p.name: s.identifier for s in statements
@@ -142,8 +143,9 @@ def refused_statements(run: Run, statements: list[Statement],
     for report in run.reports:
         for problem in report.errors:
             path = Path(problem.file)
-            identifier = owner.get(path.name) or (
-                path.name.split(".")[0] if path.parent.name == run.args.statements.name else None)
+            identifier = owner.get(path.name) or (  # a statement that failed validation
+                path.name.split(".")[0] if path.parent.name == run.args.statements.name
+                and path.name != WITHDRAWALS_NAME else None)
             if not identifier:
                 return None
             stage, problems = found.setdefault(identifier, (report.stage, []))
@@ -154,7 +156,10 @@ def refused_statements(run: Run, statements: list[Statement],
 def run_archive_rest(run: Run, statements: list[Statement], rendered: list[RenderedStatement]) -> None:
     """Package what passed; list what was refused; exit 1 still (``--archive-rest``)."""
     refused = refused_statements(run, statements, rendered) if run.args.archive_rest else None
-    if refused is None or not refused:
+    if run.args.archive_rest and refused is None:
+        run.stop_if_refused(consequence="; nothing was archived: an error belongs to no single statement, "
+                                        "so --archive-rest cannot leave it out")
+    if not refused:
         run.stop_if_refused()  # packaging is all or nothing
         run_package(run, rendered)
         return
