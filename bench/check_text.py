@@ -36,15 +36,32 @@ def main() -> None:
         statements, _ = validate_statements(ROOT / "statements", ROOT / "schemas" / "statement.schema.json")
         config = RenderConfig(ROOT / "templates", ROOT / "fonts", Path(tmp) / "work")
         rendered, report = render_statements(statements, Path(tmp) / "out", config)
-        rounds = []
+        rounds, logical = [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             check_pdfs(rendered)
             rounds.append(time.perf_counter() - t0)
+            logical.append(_logical_text_time(rendered))
     median = statistics.median(rounds)
     print(f"check stage, {ROOT.name}, {len(rendered)} PDFs: median {median:.2f} s "
           f"(min {min(rounds):.2f}, max {max(rounds):.2f}) over {args.repeat} rounds; "
           f"{median / len(rendered) * 1000:.0f} ms per PDF; load average {os.getloadavg()[0]:.1f}")
+    if None not in logical:
+        print(f"  of which reading the logical text (structure tree): median {statistics.median(logical):.2f} s")
+
+
+def _logical_text_time(rendered) -> float | None:
+    """Seconds to read every PDF's logical text, the work the change adds (None: a checkout without it)."""
+    try:
+        from pypdf import PdfReader
+
+        from pipeline.check.structtext import structure_text
+    except ImportError:
+        return None
+    t0 = time.perf_counter()
+    for item in rendered:
+        structure_text(PdfReader(item.pdf_path))
+    return time.perf_counter() - t0
 
 
 if __name__ == "__main__":
