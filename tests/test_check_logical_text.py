@@ -99,6 +99,12 @@ def test_a_ligature_glyph_keeps_its_letters_in_order():
     assert logical_order(["a", "fi", "b"], right_to_left=False) == "afib"
 
 
+def test_a_left_to_right_line_in_a_right_to_left_document_gets_its_full_stop_back():
+    """In a right-to-left paragraph an English sentence's full stop is drawn at its left."""
+    assert logical_order(list(".Body text"), right_to_left=True) == "Body text."
+    assert logical_order(list(".Body text"), right_to_left=False) == ".Body text"  # as drawn
+
+
 def test_untagged_pdf_has_no_logical_text(tmp_path, project_dir, fonts_dir):
     statement = write_statement(tmp_path / "in", "untagged", "Plain words.\n")
     cfg = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work", variant="1b")

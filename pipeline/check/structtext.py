@@ -134,8 +134,8 @@ def logical_order(glyphs: list[str], right_to_left: bool) -> str:
     direction right to left if *right_to_left*); a multi-character glyph
     stays whole."""
     text = "".join(glyphs)
-    if not any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
-        return text  # nothing drawn right to left
+    if not right_to_left and not any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
+        return text  # a left-to-right line with nothing drawn right to left
     taken, stand_in, pools = set(text), {}, {}
     line = []
     for glyph in glyphs:
