@@ -68,21 +68,16 @@ class SiteWriter:
 
     def put(self, relative: str, data: bytes, key: str | None = None) -> None:
         """Make *relative* hold *data*, writing only if its bytes differ."""
+        self.record(relative, len(data), key, write_if_changed(self.out / relative, data))
+
+    def record(self, relative: str, size: int, key: str | None, written: bool) -> None:
+        """Note a file made (by :meth:`put` or by a worker process)."""
         self.produced.add(relative)
         if key is not None:
             self.keys[relative] = key
-        path = self.out / relative
-        self.sizes[relative] = len(data)
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                return
-        except FileNotFoundError:
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-        self.written.append(relative)
+        self.sizes[relative] = size
+        if written:
+            self.written.append(relative)
 
     def finish(self) -> None:
         """Write the state; remove what this build did not produce."""
@@ -99,3 +94,17 @@ class SiteWriter:
                     self.removed.append(relative)
             if folder != str(self.out) and not os.listdir(folder):
                 os.rmdir(folder)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Make *path* hold *data*; False (and the file untouched) if it already does."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return True
