@@ -63,6 +63,14 @@ class SiteWriter:
             return True
         return False
 
+    def keep(self, relative: str) -> bool:
+        """True (and the file kept as it is) if it exists."""
+        try:
+            self.record(relative, (self.out / relative).stat().st_size, None, False)
+            return True
+        except FileNotFoundError:
+            return False
+
     def has(self, relative: str) -> bool:
         return (self.out / relative).is_file()
 
@@ -87,8 +95,9 @@ class SiteWriter:
         state = json.dumps({"pages": pages}, indent=0, sort_keys=True) + "\n"
         self.put(STATE_NAME, state.encode("utf-8"))
         for folder, _, files in sorted(os.walk(self.out, topdown=False)):
+            prefix = os.path.relpath(folder, self.out).replace(os.sep, "/") + "/"
             for name in sorted(files):
-                relative = os.path.relpath(os.path.join(folder, name), self.out).replace(os.sep, "/")
+                relative = name if prefix == "./" else prefix + name
                 if relative not in self.produced:
                     os.unlink(os.path.join(folder, name))
                     self.removed.append(relative)

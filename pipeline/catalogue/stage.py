@@ -1,11 +1,18 @@
 """The catalogue stage: archive/ in, a static site out (see the package docstring).
 
-Every page has a key: the SHA-256 of everything it is made from (the files'
-digests in each package holding the statement, its withdrawal and events,
-the templates, the label catalogues, this software's version). A page whose
-key is unchanged is not even rendered; a page that is rendered is written
-only when its bytes differ. So an unchanged archive writes nothing, and a new
-package rewrites the pages whose content it changes.
+Every page has a key: the SHA-256 of everything it shows (for a statement:
+the packages where each version was first archived, its files' digests, its
+withdrawal and events, the templates, the label catalogues, this software's
+version). A page whose key is unchanged is not even rendered; a page that is
+rendered is written only when its bytes differ. A statement's page names no
+package later than the one where its current bytes were first archived, and
+a build's repeated events for the statements it carries unchanged are
+counted on the package's page, so an unchanged archive writes nothing and a
+new package rewrites only the pages whose content it changes.
+
+The statement pages, their list rows and the thumbnails (nearly all of a cold
+build) are made in worker processes (:mod:`.workers`); the lists, facets,
+search index, home and package pages are made here from the rows.
 """
 
 from __future__ import annotations
@@ -54,13 +61,16 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
                         os.path.relpath(archive_dir.absolute(), out.absolute())])
         events = events_by_object(holdings.events, holdings.copies)
         options.progress(f"catalogue: {len(holdings.copies)} statement(s) in {len(holdings.packages)} package(s)")
-        entries = _statements(holdings, writer, base, events.statements, problems, options)
+        entries, row_keys = _statements(holdings, writer, base, events.statements, problems, options)
         packages = package_views(holdings, events, out)
         for view in packages:
             _page(writer, env, labels, base, f"packages/{view['name']}.html", "package.html.j2",
                   {"package": view, "root": "../"})
-    rows = [entries[i] for i in sorted(entries, key=lambda i: (entries[i]["title"].lower(), i))]
-    index_js = _search_index(rows)
+    order = sorted(entries, key=lambda i: (entries[i]["title"].lower(), i))
+    rows = [entries[i] for i in order]
+    index_key = _digest([base, [row_keys[i] for i in order]])  # the rows are made from what their keys name
+    if not writer.unchanged("search-index.js", index_key):
+        writer.put("search-index.js", _search_index(rows), index_key)
     rows = [{k: v for k, v in row.items() if k != "words"} for row in rows]  # the pages need no words
     facets = _facets(rows)
     _page(writer, env, labels, base, "statements.html", "list.html.j2",
@@ -74,7 +84,6 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
             subset = grouped[value["value"]]
             _page(writer, env, labels, base, value["page"], "list.html.j2",
                   {"rows": subset, "facets": facets, "facet": {"kind": kind, **value}, "root": "../"})
-    writer.put("search-index.js", index_js)
     _page(writer, env, labels, base, "index.html", "home.html.j2",
           {"counts": _counts(holdings, rows), "verification": _last_verification(holdings.events),
            "packages": [{k: v for k, v in p.items() if k != "held"} for p in packages], "root": ""})
@@ -110,9 +119,9 @@ def _page(writer: SiteWriter, env: Any, labels: Labels, base: str, relative: str
 
 
 def _statements(holdings: Holdings, writer: SiteWriter, base: str, events: Mapping[str, list],
-                problems: list[Problem], options: CatalogueOptions) -> dict[str, dict[str, Any]]:
+                problems: list[Problem], options: CatalogueOptions) -> tuple[dict[str, dict], dict[str, str]]:
     """Each statement's page, thumbnail and list row (cached by digest), made by workers
-    where its inputs changed; returns the rows."""
+    where its inputs changed; returns the rows and their keys."""
     try:
         cache = json.loads((writer.out / CACHE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -154,8 +163,9 @@ def _statements(holdings: Holdings, writer: SiteWriter, base: str, events: Mappi
         if done.entry is not None:
             entries[job.source.identifier] = done.entry
     used = {row_keys[i]: entries[i] for i in sorted(entries)}
-    writer.put(CACHE_NAME, (json.dumps(used, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
-    return entries
+    if used.keys() != cache.keys() or not writer.keep(CACHE_NAME):  # 30 MB of JSON at 10,000
+        writer.put(CACHE_NAME, (json.dumps(used, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+    return entries, row_keys
 
 
 def _thumbnail_key(pdf_sha256: str) -> str:

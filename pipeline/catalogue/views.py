@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from pipeline.catalogue.content import StatementText, plain_text, search_words, text_of
 from pipeline.catalogue.history import EventsByObject, distinct_versions, metadata_changes, text_changes
