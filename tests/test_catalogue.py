@@ -201,3 +201,44 @@ def test_exit_codes_and_help(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     assert main(["catalogue", "--help"]) == 0
     assert "file://" in capsys.readouterr().out
+
+
+def test_a_builds_repeated_events_for_unchanged_statements_are_counted_on_its_package():
+    from pipeline.catalogue.history import events_by_object
+    from pipeline.catalogue.holdings import Copy, PayloadFile
+    from pipeline.events.log import Link, LoggedEvent
+
+    def event(n: int, kind: str, *objects: tuple[str, str]) -> LoggedEvent:
+        return LoggedEvent(n, f"e{n}", kind, "", f"2026-01-0{n}T00:00:00Z", "success", f"detail {kind}",
+                           (), tuple(Link(t, v, "source") for t, v in objects), "", "")
+
+    def copy(identifier: str, package: str, digest: str) -> Copy:
+        return Copy(identifier, package, 1, (PayloadFile("pdf", f"data/{identifier}/{identifier}.pdf", digest),))
+
+    copies = {"a": (copy("a", "p1", "1"), copy("a", "p2", "2")),  # changed in p2
+              "b": (copy("b", "p1", "3"), copy("b", "p2", "3"))}  # carried unchanged into p2
+    log = [event(1, "validation", ("statement", "a"), ("statement", "b")),
+           event(2, "creation", ("package", "p1"), ("statement", "a"), ("statement", "b")),
+           event(3, "transfer", ("statement", "b")),  # not a build's: always listed
+           event(4, "validation", ("statement", "a"), ("statement", "b")),
+           event(5, "creation", ("package", "p2"), ("statement", "a"), ("statement", "b"))]
+    found = events_by_object(log, copies)
+    assert [e.sequence for e in found.statements["a"]] == [1, 2, 4, 5]  # control: a's own changes
+    assert [e.sequence for e in found.statements["b"]] == [1, 2, 3]
+    assert found.carried == {"p2": {("validation", "success", "detail validation"): 1,
+                                    ("creation", "success", "detail creation"): 1}}
+    assert [e.sequence for e in found.packages["p2"]] == [5]
+
+
+def test_every_later_package_holds_it_only_while_the_newest_does():
+    from pipeline.catalogue.holdings import Copy, Holdings, Package, PayloadFile
+    from pipeline.catalogue.views import open_tails
+
+    def copy(identifier: str, package: str) -> Copy:
+        return Copy(identifier, package, 1, (PayloadFile("pdf", f"data/{identifier}/{identifier}.pdf", "1"),))
+
+    packages = tuple(Package(f"p{n}", "statements", n, "2026-01-01", Path(f"p{n}"), (), (), ()) for n in (1, 2, 3))
+    holdings = Holdings(packages, {"kept": (copy("kept", "p1"), copy("kept", "p2"), copy("kept", "p3")),
+                                   "dropped": (copy("dropped", "p1"), copy("dropped", "p2")),
+                                   "gap": (copy("gap", "p1"), copy("gap", "p3"))}, (), ())
+    assert open_tails(holdings) == {"kept": True, "dropped": False, "gap": False}
