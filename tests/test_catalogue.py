@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -22,9 +23,9 @@ def _stamps(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _catalogue(archive: Path, out: Path) -> tuple[int, dict]:
+def _catalogue(archive: Path, out: Path, *more: str) -> tuple[int, dict]:
     stdout = io.StringIO()
-    code = main(["catalogue", "--archive", str(archive), "--out", str(out), "--quiet", "--json"],
+    code = main(["catalogue", "--archive", str(archive), "--out", str(out), "--quiet", "--json", *more],
                 out=stdout, err=io.StringIO())
     return code, json.loads(stdout.getvalue())
 
@@ -48,8 +49,8 @@ def test_same_archive_gives_the_same_bytes_and_a_rerun_writes_nothing(archive, t
     before = _stamps(root / "archive")
     code, first = _catalogue(root / "archive", tmp_path / "one")
     assert code == 0 and first["catalogue"]["written"] > 10
-    code, _ = _catalogue(root / "archive", tmp_path / "two")
-    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+    code, _ = _catalogue(root / "archive", tmp_path / "two", "--workers", "2")  # a pool of processes
+    assert code == 0 and _tree(tmp_path / "one") == _tree(tmp_path / "two")  # every byte, thumbnails too
     stamps = _stamps(tmp_path / "one")
     code, again = _catalogue(root / "archive", tmp_path / "one")
     assert code == 0 and again["catalogue"]["written"] == 0 and again["catalogue"]["removed"] == 0
@@ -62,32 +63,48 @@ def test_same_archive_gives_the_same_bytes_and_a_rerun_writes_nothing(archive, t
     assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
 
 
-def test_a_new_version_rewrites_what_it_changes(archive, tmp_path):
+def _links(page: Path) -> list[str]:
+    return [link for link in re.findall(r'(?:href|src)="([^"#]*)[^"]*"', page.read_text(encoding="utf-8")) if link]
+
+
+def test_a_new_version_rewrites_only_what_it_changes(archive, tmp_path):
     root, args = archive
     work = tmp_path / "work"
     shutil.copytree(root, work, symlinks=True)
     args = [a.replace(str(root), str(work)) for a in args]
     out = work / "catalogue"
     assert _catalogue(work / "archive", out)[0] == 0
-    stamps = _stamps(out)
+    stamps, before = _stamps(out), _tree(out)
     body = work / "statements" / "alpha.txt"
     body.write_text("First paragraph.\n\nSecond paragraph, corrected.\n")
-    assert main(["build", *args, "--date", "2026-02-02"]) == 0
+    assert main(["build", *args, "--date", "2026-02-02"]) == 0  # a real build: it logs events naming beta too
     code, report = _catalogue(work / "archive", out)
     assert code == 0
-    after = _stamps(out)
-    changed = {p for p in after if after[p] != stamps.get(p)}
-    assert {"statements/alpha.html", "index.html", "search-index.js"} <= changed
-    assert any(p.startswith("packages/") and "v0002" in p for p in changed)
-    assert "statements/beta.html" in changed  # it now links the newest package
-    thumbnails = sorted(p for p in after if p.startswith("thumbnails/"))
-    assert len(thumbnails) == 2 and len([p for p in changed if p in thumbnails]) == 1  # alpha's new PDF
-    assert not [p for p in stamps if p.startswith("thumbnails/") and p in after and after[p] != stamps[p]]
-    assert not [p for p in after if p.startswith("facets/") and p in changed]  # no list row changed
-    page = (out / "statements" / "alpha.html").read_text()
-    assert "Changed in statements-2026-02-02-v0002" in page
-    assert "<del>paragraph.</del><ins>paragraph, corrected.</ins>" in page
-    assert "statements-2026-02-02-v0002/data/beta/" in (out / "statements" / "beta.html").read_text()
+    after, tree = _stamps(out), _tree(out)
+    touched = {p for p in after if after[p] != stamps.get(p)}
+    changed = {p for p in tree if tree[p] != before.get(p)}
+    (new_thumbnail,) = {p for p in tree if p.startswith("thumbnails/")} - set(before)
+    expected = {"statements/alpha.html", new_thumbnail, "index.html", "search-index.js",
+                "packages/statements-2026-02-02-v0002.html", ".catalogue-cache.json", ".catalogue-state.json"}
+    assert touched == expected and changed == expected  # beta's page, its thumbnail, the lists: untouched
+    assert report["catalogue"]["written"] == len(expected)
+    alpha = (out / "statements" / "alpha.html").read_text()
+    assert "Changed in statements-2026-02-02-v0002" in alpha
+    assert "<del>paragraph.</del><ins>paragraph, corrected.</ins>" in alpha
+    assert "statements-2026-02-02-v0002/data/alpha/" in alpha
+    beta = (out / "statements" / "beta.html").read_text()
+    assert "statements-2026-02-01-v0001/data/beta/" in beta and "v0002" not in beta
+    assert "Every later package holds the same files unchanged" in beta
+    package = (out / "packages" / "statements-2026-02-02-v0002.html").read_text()
+    assert "statements-2026-02-02-v0002/data/beta/" in package  # the newest copy, one click from beta's page
+    assert "Events of this build for statements it holds unchanged" in package
+    for page in [out / "statements" / "beta.html", out / "statements" / "alpha.html",
+                 out / "packages" / "statements-2026-02-02-v0002.html"]:
+        for link in _links(page):
+            assert (page.parent / link).resolve().is_file(), f"{page.name}: {link} does not resolve"
+    (beta_pdf,) = [link for link in _links(out / "statements" / "beta.html") if link.endswith(".pdf")][:1]
+    newest = work / "archive" / "statements-2026-02-02-v0002" / "data" / "beta" / Path(beta_pdf).name
+    assert (out / "statements" / beta_pdf).read_bytes() == newest.read_bytes()  # what the page says
 
 
 def test_out_must_be_a_catalogue_and_outside_the_archive(archive, tmp_path):
@@ -184,3 +201,44 @@ def test_exit_codes_and_help(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     assert main(["catalogue", "--help"]) == 0
     assert "file://" in capsys.readouterr().out
+
+
+def test_a_builds_repeated_events_for_unchanged_statements_are_counted_on_its_package():
+    from pipeline.catalogue.history import events_by_object
+    from pipeline.catalogue.holdings import Copy, PayloadFile
+    from pipeline.events.log import Link, LoggedEvent
+
+    def event(n: int, kind: str, *objects: tuple[str, str]) -> LoggedEvent:
+        return LoggedEvent(n, f"e{n}", kind, "", f"2026-01-0{n}T00:00:00Z", "success", f"detail {kind}",
+                           (), tuple(Link(t, v, "source") for t, v in objects), "", "")
+
+    def copy(identifier: str, package: str, digest: str) -> Copy:
+        return Copy(identifier, package, 1, (PayloadFile("pdf", f"data/{identifier}/{identifier}.pdf", digest),))
+
+    copies = {"a": (copy("a", "p1", "1"), copy("a", "p2", "2")),  # changed in p2
+              "b": (copy("b", "p1", "3"), copy("b", "p2", "3"))}  # carried unchanged into p2
+    log = [event(1, "validation", ("statement", "a"), ("statement", "b")),
+           event(2, "creation", ("package", "p1"), ("statement", "a"), ("statement", "b")),
+           event(3, "transfer", ("statement", "b")),  # not a build's: always listed
+           event(4, "validation", ("statement", "a"), ("statement", "b")),
+           event(5, "creation", ("package", "p2"), ("statement", "a"), ("statement", "b"))]
+    found = events_by_object(log, copies)
+    assert [e.sequence for e in found.statements["a"]] == [1, 2, 4, 5]  # control: a's own changes
+    assert [e.sequence for e in found.statements["b"]] == [1, 2, 3]
+    assert found.carried == {"p2": {("validation", "success", "detail validation"): 1,
+                                    ("creation", "success", "detail creation"): 1}}
+    assert [e.sequence for e in found.packages["p2"]] == [5]
+
+
+def test_every_later_package_holds_it_only_while_the_newest_does():
+    from pipeline.catalogue.holdings import Copy, Holdings, Package, PayloadFile
+    from pipeline.catalogue.views import open_tails
+
+    def copy(identifier: str, package: str) -> Copy:
+        return Copy(identifier, package, 1, (PayloadFile("pdf", f"data/{identifier}/{identifier}.pdf", "1"),))
+
+    packages = tuple(Package(f"p{n}", "statements", n, "2026-01-01", Path(f"p{n}"), (), (), ()) for n in (1, 2, 3))
+    holdings = Holdings(packages, {"kept": (copy("kept", "p1"), copy("kept", "p2"), copy("kept", "p3")),
+                                   "dropped": (copy("dropped", "p1"), copy("dropped", "p2")),
+                                   "gap": (copy("gap", "p1"), copy("gap", "p3"))}, (), ())
+    assert open_tails(holdings) == {"kept": True, "dropped": False, "gap": False}

@@ -47,10 +47,9 @@ def read_verified(package_dir: Path, bag_path: str, sha256: str) -> bytes:
 
 @dataclass(frozen=True)
 class StatementText:
-    """Metadata (parsed, and as pretty text for diffs) and the body (decoded and laid out)."""
+    """Metadata (parsed) and the body (decoded and laid out)."""
 
     metadata: Mapping[str, Any]
-    metadata_text: str
     body_text: str
     body: BodyLayout
     media_type: str
@@ -71,8 +70,7 @@ def read_text(package_dir: Path, metadata: tuple[str, str], body: tuple[str, str
         text = decode_body(read_verified(package_dir, *body))
     except BodyDecodeError as exc:
         raise ContentUnusable(f"{package_dir / body[0]}: {exc}") from None
-    pretty = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False)
-    return StatementText(record, pretty, text, layout_body(text, media_type), media_type)
+    return StatementText(record, text, layout_body(text, media_type), media_type)
 
 
 def plain_text(layout: BodyLayout) -> str:
@@ -99,8 +97,7 @@ def search_words(record: Mapping[str, Any], body: str) -> str:
     word is found inside its run), and a word counts once however often it
     occurs, which keeps the index small.
     """
-    seen: dict[str, None] = {}
+    words: list[str] = []
     for value in [text_of(record.get(k)) for k in sorted(record) if k != "$schema"] + [body]:
-        for word in _WORDS.findall(value.lower()):
-            seen.setdefault(word, None)
-    return " ".join(seen)
+        words += _WORDS.findall(value.lower())
+    return " ".join(dict.fromkeys(words))

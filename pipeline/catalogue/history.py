@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from pipeline.catalogue.content import text_of
+from pipeline.catalogue.holdings import Copy
+from pipeline.events.log import LoggedEvent
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
 _CONTEXT = 1
@@ -84,3 +86,59 @@ def _word_parts(before: str, after: str) -> tuple[tuple[str, str], ...]:
 def distinct_versions(keys: Sequence[tuple]) -> list[int]:
     """Indexes of the copies that start a new version (content differs from the one before)."""
     return [i for i, key in enumerate(keys) if i == 0 or key != keys[i - 1]]
+
+
+#: What a build logs for every statement it packages, changed or not.
+BUILD_EVENT_TYPES = ("validation", "creation")
+
+
+@dataclass(frozen=True)
+class EventsByObject:
+    statements: Mapping[str, list[LoggedEvent]]  # shown on the statement's page
+    packages: Mapping[str, list[LoggedEvent]]  # naming the package
+    carried: Mapping[str, dict[tuple[str, str, str], int]]  # package → (type, outcome, detail) → statements
+
+
+def events_by_object(events: Sequence[LoggedEvent], copies: Mapping[str, Sequence[Copy]]) -> EventsByObject:
+    """Each statement's and package's events.
+
+    A build validates and packages every statement again, so each new package
+    logs events naming statements it carries over unchanged. Those are counted
+    on that package's page rather than listed on the statement's, so a
+    statement's page changes only when the statement does: the events of the
+    build that wrote a package are those from the previous package's creation
+    up to its own; of these, validation and creation events naming a statement
+    the package holds with the same files as the package before are "carried".
+    """
+    carried_copies = set()
+    for identifier, held in copies.items():
+        starts = set(distinct_versions([c.key for c in held]))
+        carried_copies |= {(c.package, identifier) for i, c in enumerate(held) if i not in starts}
+    statements: dict[str, list[LoggedEvent]] = {}
+    packages: dict[str, list[LoggedEvent]] = {}
+    carried: dict[str, dict[tuple[str, str, str], int]] = {}
+    window: list[LoggedEvent] = []
+
+    def close(package: str | None) -> None:
+        for event in window:
+            for link in event.objects:
+                if link.type != "statement":
+                    continue
+                if (package, link.value) in carried_copies and event.event_type in BUILD_EVENT_TYPES:
+                    what = (event.event_type, event.outcome, event.detail)
+                    counts = carried.setdefault(package, {})
+                    counts[what] = counts.get(what, 0) + 1
+                elif event not in statements.setdefault(link.value, []):
+                    statements[link.value].append(event)
+        window.clear()
+
+    for event in sorted(events, key=lambda e: e.sequence):
+        window.append(event)
+        named = [link.value for link in event.objects if link.type == "package"]
+        for package in named:
+            if event not in packages.setdefault(package, []):
+                packages[package].append(event)
+        if event.event_type == "creation" and named:
+            close(named[0])
+    close(None)
+    return EventsByObject(statements, packages, carried)

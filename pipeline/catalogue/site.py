@@ -63,26 +63,29 @@ class SiteWriter:
             return True
         return False
 
+    def keep(self, relative: str) -> bool:
+        """True (and the file kept as it is) if it exists."""
+        try:
+            self.record(relative, (self.out / relative).stat().st_size, None, False)
+            return True
+        except FileNotFoundError:
+            return False
+
     def has(self, relative: str) -> bool:
         return (self.out / relative).is_file()
 
     def put(self, relative: str, data: bytes, key: str | None = None) -> None:
         """Make *relative* hold *data*, writing only if its bytes differ."""
+        self.record(relative, len(data), key, write_if_changed(self.out / relative, data))
+
+    def record(self, relative: str, size: int, key: str | None, written: bool) -> None:
+        """Note a file made (by :meth:`put` or by a worker process)."""
         self.produced.add(relative)
         if key is not None:
             self.keys[relative] = key
-        path = self.out / relative
-        self.sizes[relative] = len(data)
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                return
-        except FileNotFoundError:
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-        self.written.append(relative)
+        self.sizes[relative] = size
+        if written:
+            self.written.append(relative)
 
     def finish(self) -> None:
         """Write the state; remove what this build did not produce."""
@@ -92,10 +95,25 @@ class SiteWriter:
         state = json.dumps({"pages": pages}, indent=0, sort_keys=True) + "\n"
         self.put(STATE_NAME, state.encode("utf-8"))
         for folder, _, files in sorted(os.walk(self.out, topdown=False)):
+            prefix = os.path.relpath(folder, self.out).replace(os.sep, "/") + "/"
             for name in sorted(files):
-                relative = os.path.relpath(os.path.join(folder, name), self.out).replace(os.sep, "/")
+                relative = name if prefix == "./" else prefix + name
                 if relative not in self.produced:
                     os.unlink(os.path.join(folder, name))
                     self.removed.append(relative)
             if folder != str(self.out) and not os.listdir(folder):
                 os.rmdir(folder)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Make *path* hold *data*; False (and the file untouched) if it already does."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return True

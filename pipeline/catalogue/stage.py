@@ -1,11 +1,18 @@
 """The catalogue stage: archive/ in, a static site out (see the package docstring).
 
-Every page has a key: the SHA-256 of everything it is made from (the files'
-digests in each package holding the statement, its withdrawal and events,
-the templates, the label catalogues, this software's version). A page whose
-key is unchanged is not even rendered; a page that is rendered is written
-only when its bytes differ. So an unchanged archive writes nothing, and a new
-package rewrites the pages whose content it changes.
+Every page has a key: the SHA-256 of everything it shows (for a statement:
+the packages where each version was first archived, its files' digests, its
+withdrawal and events, the templates, the label catalogues, this software's
+version). A page whose key is unchanged is not even rendered; a page that is
+rendered is written only when its bytes differ. A statement's page names no
+package later than the one where its current bytes were first archived, and
+a build's repeated events for the statements it carries unchanged are
+counted on the package's page, so an unchanged archive writes nothing and a
+new package rewrites only the pages whose content it changes.
+
+The statement pages, their list rows and the thumbnails (nearly all of a cold
+build) are made in worker processes (:mod:`.workers`); the lists, facets,
+search index, home and package pages are made here from the rows.
 """
 
 from __future__ import annotations
@@ -13,19 +20,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from pipeline import SOFTWARE_AGENT
 from pipeline.archive.folder import archive_lock
-from pipeline.catalogue.content import ContentUnusable, read_text, read_verified
+from pipeline.catalogue.history import events_by_object
 from pipeline.catalogue.holdings import Holdings, read_holdings
 from pipeline.catalogue.pages import Labels, direction, environment, render
 from pipeline.catalogue.site import SiteWriter
-from pipeline.catalogue.thumbnails import RENDERER, ThumbnailFailed, first_page_png, thumbnail_name
-from pipeline.catalogue.views import entry_of, package_views, statement_view
+from pipeline.catalogue.thumbnails import RENDERER, thumbnail_name
+from pipeline.catalogue.views import StatementSource, open_tails, package_views
+from pipeline.catalogue.workers import PageJob, ThumbnailJob, WorkerSetup, run_jobs
 from pipeline.core.records import Problem, StageReport
 from pipeline.events.log import LoggedEvent
 
@@ -52,19 +59,18 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
         labels = Labels(options.locale_dir)
         base = _digest([SOFTWARE_AGENT, RENDERER, labels.digest(), _templates_digest(options.templates),
                         os.path.relpath(archive_dir.absolute(), out.absolute())])
-        by_statement, by_package = _events_by_object(holdings.events)
-        entries = _entries(holdings, writer, problems)
-        options.progress(f"catalogue: {len(entries)} statement(s) in {len(holdings.packages)} package(s)")
-        _thumbnails(holdings, writer, problems, options.workers)
-        for identifier in entries:
-            _statement_page(holdings, identifier, writer, env, labels, base, archive_dir,
-                            by_statement.get(identifier, ()), problems)
-        packages = package_views(holdings, by_package, out)
+        events = events_by_object(holdings.events, holdings.copies)
+        options.progress(f"catalogue: {len(holdings.copies)} statement(s) in {len(holdings.packages)} package(s)")
+        entries, row_keys = _statements(holdings, writer, base, events.statements, problems, options)
+        packages = package_views(holdings, events, out)
         for view in packages:
             _page(writer, env, labels, base, f"packages/{view['name']}.html", "package.html.j2",
                   {"package": view, "root": "../"})
-    rows = [entries[i] for i in sorted(entries, key=lambda i: (entries[i]["title"].lower(), i))]
-    index_js = _search_index(rows)
+    order = sorted(entries, key=lambda i: (entries[i]["title"].lower(), i))
+    rows = [entries[i] for i in order]
+    index_key = _digest([base, [row_keys[i] for i in order]])  # the rows are made from what their keys name
+    if not writer.unchanged("search-index.js", index_key):
+        writer.put("search-index.js", _search_index(rows), index_key)
     rows = [{k: v for k, v in row.items() if k != "words"} for row in rows]  # the pages need no words
     facets = _facets(rows)
     _page(writer, env, labels, base, "statements.html", "list.html.j2",
@@ -78,10 +84,9 @@ def build_catalogue(archive_dir: Path, out: Path, options: CatalogueOptions) -> 
             subset = grouped[value["value"]]
             _page(writer, env, labels, base, value["page"], "list.html.j2",
                   {"rows": subset, "facets": facets, "facet": {"kind": kind, **value}, "root": "../"})
-    writer.put("search-index.js", index_js)
     _page(writer, env, labels, base, "index.html", "home.html.j2",
           {"counts": _counts(holdings, rows), "verification": _last_verification(holdings.events),
-           "packages": packages, "root": ""})
+           "packages": [{k: v for k, v in p.items() if k != "held"} for p in packages], "root": ""})
     for name in STATIC:
         writer.put(name, (options.templates / name).read_bytes())
     writer.finish()
@@ -113,106 +118,58 @@ def _page(writer: SiteWriter, env: Any, labels: Labels, base: str, relative: str
                                 page_dir=direction(label_lang), **context), key)
 
 
-def _events_by_object(events: tuple[LoggedEvent, ...]) -> tuple[dict, dict]:
-    statements: dict[str, list[LoggedEvent]] = {}
-    packages: dict[str, list[LoggedEvent]] = {}
-    for event in events:
-        for link in event.objects:
-            target = statements if link.type == "statement" else packages if link.type == "package" else None
-            if target is not None and event not in target.setdefault(link.value, []):
-                target[link.value].append(event)
-    return statements, packages
-
-
-def _entries(holdings: Holdings, writer: SiteWriter, problems: list[Problem]) -> dict[str, dict[str, Any]]:
-    """Each statement's list row and search words, from its newest copy (cached by digest)."""
+def _statements(holdings: Holdings, writer: SiteWriter, base: str, events: Mapping[str, list],
+                problems: list[Problem], options: CatalogueOptions) -> tuple[dict[str, dict], dict[str, str]]:
+    """Each statement's page, thumbnail and list row (cached by digest), made by workers
+    where its inputs changed; returns the rows and their keys."""
     try:
         cache = json.loads((writer.out / CACHE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
-    used: dict[str, Any] = {}
+    cache = cache if isinstance(cache, dict) else {}
+    tails = open_tails(holdings)
     entries: dict[str, dict[str, Any]] = {}
-    package_dirs = {p.name: p.path for p in holdings.packages}
+    row_keys: dict[str, str] = {}
+    jobs: list[PageJob | ThumbnailJob] = []
+    thumbnails: set[str] = set()
     for identifier, copies in holdings.copies.items():
         newest = copies[-1]
-        meta, body = newest.file("metadata"), newest.file("body")
-        if meta is None or body is None:
-            problems.append(Problem("K003", str(package_dirs[newest.package]), f"data/{identifier}",
-                                    "metadata or body not in the package; the statement is not listed"))
-            continue
-        withdrawn = holdings.withdrawal(identifier) is not None
-        key = f"{identifier}:{meta.sha256}:{body.sha256}:{withdrawn}"
-        entry = cache.get(key) if isinstance(cache, dict) else None
-        if not isinstance(entry, dict):
-            try:
-                text = read_text(package_dirs[newest.package], (meta.bag_path, meta.sha256),
-                                 (body.bag_path, body.sha256))
-            except ContentUnusable as exc:
-                problems.append(Problem("K003", str(package_dirs[newest.package]), f"data/{identifier}",
-                                        f"{exc}; the statement is not listed"))
-                continue
-            entry = entry_of(newest, text, withdrawn)
-        used[key] = entry
-        entries[identifier] = entry
-    writer.put(CACHE_NAME, (json.dumps(used, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
-    return entries
+        meta, body, pdf = newest.file("metadata"), newest.file("body"), newest.file("pdf")
+        withdrawal = holdings.withdrawal(identifier)
+        source = StatementSource(identifier, copies, tails[identifier], withdrawal,
+                                 tuple(events.get(identifier, ())))
+        relative = f"statements/{identifier}.html"
+        page_key = hashlib.sha256("\n".join([base, relative] + source.digest_parts()).encode()).hexdigest()
+        row_key = f"{identifier}:{meta and meta.sha256}:{body and body.sha256}:{withdrawal is not None}"
+        row = cache.get(row_key)
+        if isinstance(row, dict):
+            entries[identifier], row_keys[identifier] = row, row_key
+        page_wanted = not writer.unchanged(relative, page_key)
+        if page_wanted or identifier not in entries:
+            jobs.append(PageJob(source, page_key if page_wanted else None, identifier not in entries))
+            row_keys[identifier] = row_key
+        if pdf is not None and pdf.sha256 not in thumbnails:
+            thumbnails.add(pdf.sha256)
+            if not writer.unchanged(thumbnail_name(pdf.sha256), _thumbnail_key(pdf.sha256)):
+                jobs.append(ThumbnailJob(newest.package, pdf.bag_path, pdf.sha256))
+    setup = WorkerSetup(options.templates, options.locale_dir, writer.out,
+                        tuple((p.name, p.path) for p in holdings.packages))
+    for job, done in zip(jobs, run_jobs(setup, jobs, options.workers)):
+        for relative, size, key, written in done.files:
+            writer.record(relative, size, key or _thumbnail_key(job.sha256), written)
+        if done.problem:
+            code, where, message = done.problem
+            problems.append(Problem(code, where, "", message, "warning" if code == "K004" else "error"))
+        if done.entry is not None:
+            entries[job.source.identifier] = done.entry
+    used = {row_keys[i]: entries[i] for i in sorted(entries)}
+    if used.keys() != cache.keys() or not writer.keep(CACHE_NAME):  # 30 MB of JSON at 10,000
+        writer.put(CACHE_NAME, (json.dumps(used, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+    return entries, row_keys
 
 
 def _thumbnail_key(pdf_sha256: str) -> str:
     return hashlib.sha256(f"{RENDERER}\n{pdf_sha256}".encode()).hexdigest()
-
-
-def _render_thumbnail(job: tuple[Path, str, str]) -> tuple[str, bytes | None, str]:
-    package_dir, bag_path, sha256 = job
-    try:
-        return sha256, first_page_png(read_verified(package_dir, bag_path, sha256)), ""
-    except (ContentUnusable, ThumbnailFailed) as exc:
-        return sha256, None, str(exc)
-
-
-def _thumbnails(holdings: Holdings, writer: SiteWriter, problems: list[Problem], workers: int | None) -> None:
-    jobs: dict[str, tuple[Path, str, str]] = {}
-    package_dirs = {p.name: p.path for p in holdings.packages}
-    for copies in holdings.copies.values():
-        pdf = copies[-1].file("pdf")
-        if pdf is None:
-            continue
-        name = thumbnail_name(pdf.sha256)
-        if not writer.unchanged(name, _thumbnail_key(pdf.sha256)) and pdf.sha256 not in jobs:
-            jobs[pdf.sha256] = (package_dirs[copies[-1].package], pdf.bag_path, pdf.sha256)
-    todo = [jobs[k] for k in sorted(jobs)]
-    workers = workers or os.cpu_count() or 1
-    if len(todo) > 20 and workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_render_thumbnail, todo, chunksize=16))
-    else:
-        results = [_render_thumbnail(job) for job in todo]
-    for (package_dir, bag_path, _), (sha256, png, error) in zip(todo, results):
-        if png is None:
-            problems.append(Problem("K004", f"{package_dir}/{bag_path}", "",
-                                    f"no thumbnail: {error}", "warning"))
-        else:
-            writer.put(thumbnail_name(sha256), png, _thumbnail_key(sha256))
-
-
-def _statement_page(holdings: Holdings, identifier: str, writer: SiteWriter, env: Any, labels: Labels,
-                    base: str, archive_dir: Path, events: tuple | list, problems: list[Problem]) -> None:
-    relative = f"statements/{identifier}.html"
-    copies = holdings.copies[identifier]
-    withdrawal = holdings.withdrawal(identifier)
-    parts = [base, relative, repr(withdrawal)] + [e.identifier for e in events] + [
-        f"{c.package} {f.kind} {f.bag_path} {f.sha256}" for c in copies for f in c.files]
-    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()  # cheaper than _digest, 10,000 times
-    if writer.unchanged(relative, key):
-        return
-    try:
-        view = statement_view(holdings, identifier, writer.out, archive_dir, events)
-    except ContentUnusable as exc:
-        problems.append(Problem("K003", relative, "", f"{exc}; no page for {identifier}"))
-        return
-    label_lang, translations = labels.for_language(view["lang"])
-    writer.put(relative, render(env, "statement.html.j2", translations, page_lang=label_lang,
-                                page_dir=direction(label_lang), root="../", **view), key)
 
 
 def _facet_values(row: Mapping[str, Any], kind: str) -> list[str]:

@@ -31,7 +31,8 @@ def add_catalogue_commands(commands: Any, common: argparse.ArgumentParser) -> No
     sub.add_argument("--locale-dir", type=Path, default=PROJECT_DIR / "pipeline" / "render" / "locale",
                      help="gettext catalogues of labels (<dir>/<language>/LC_MESSAGES/messages.mo); "
                           "English where none exists")
-    sub.add_argument("--workers", type=int, default=None, help="processes for thumbnails (default: one per core)")
+    sub.add_argument("--workers", type=int, default=None, help="processes for statement pages and thumbnails (default: one per core, "
+                     "or none for a small archive)")
     sub.set_defaults(handler=cmd_catalogue)
 
 
