@@ -242,6 +242,7 @@ LINKING_TRIGGERS = [
 ]
 
 
+@pytest.mark.long  # a fault-injection round per trigger
 def test_killed_second_version_leaves_no_half_shared_package(statements, reference, tmp_path, project_dir,
                                                              monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)

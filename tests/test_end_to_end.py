@@ -140,6 +140,7 @@ def test_package_refuses_pdfs_that_are_stale(dirs):
     assert len(packages(dirs["archive"])) == 1
 
 
+@pytest.mark.long  # the whole example corpus twice; test_render's one-statement twin stays in plain `make test`
 def test_rendering_is_reproducible_across_processes(dirs, project_dir):
     outputs = []
     for name in ("one", "two"):

@@ -68,6 +68,7 @@ def test_preflight_rejects_a_broken_pdfa(preflight_available, corpus_copy, tmp_p
     assert "is not a valid PDF/A-1b file" in result.stdout
 
 
+@pytest.mark.long  # a whole-corpus run (~1-2 min); the example corpus above stays in plain `make test`
 def test_shared_corpus_as_pdfa_1b_passes_preflight(preflight_available, tmp_path):
     """The twenty real statements of ../shared/corpus, in PDF/A-1b: the files on
     which page-validation disagrees (C013) must be ones Preflight accepts."""

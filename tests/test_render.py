@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from array import array
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -211,11 +212,11 @@ def test_same_input_gives_same_bytes_in_separate_processes(tmp_path, project_dir
         "assert rep.ok, rep.problems\n"
     )
     outputs = []
-    for run in ("a", "b"):
+    for run, seed in (("a", "1"), ("b", "2")):  # other hash seeds: no set or dict order may leak into bytes
         out = tmp_path / run
         subprocess.run(
             [__import__("sys").executable, "-c", script, str(tmp_path / "in"), str(out), str(project_dir), str(fonts_dir)],
-            check=True, cwd=project_dir,
+            check=True, cwd=project_dir, env={**__import__("os").environ, "PYTHONHASHSEED": seed},
         )
         outputs.append((out / "repro.pdf").read_bytes())
     assert outputs[0] == outputs[1]
@@ -265,10 +266,22 @@ def test_font_coverage_cache_gives_the_same_answer_and_survives_damage(tmp_path,
     fresh = FontSet(fonts_dir).uncovered(text)
     assert fresh == ["\U00013000", "\u0870"]
     cache = tmp_path / "coverage"
-    assert FontSet(fonts_dir, cache).uncovered(text) == fresh
+    assert FontSet(fonts_dir, [cache]).uncovered(text) == fresh
     files = sorted(cache.iterdir())
     assert files and all(len(f.stem) == 64 for f in files)  # named by the pinned SHA-256
-    assert FontSet(fonts_dir, cache).uncovered(text) == fresh  # from the cache
+    assert FontSet(fonts_dir, [cache]).uncovered(text) == fresh  # from the cache
     for damaged in files:
         damaged.write_bytes(b"\x01\x02\x03")  # not a whole number of entries
-    assert FontSet(fonts_dir, cache).uncovered(text) == fresh
+    assert FontSet(fonts_dir, [cache]).uncovered(text) == fresh
+    # A folder that cannot be written (its parent is a file) is passed over for the next one,
+    # and a map found in the first folder is read from there.
+    # (Latin only: one map, the base face's, is read.)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    second = tmp_path / "second"
+    assert FontSet(fonts_dir, [blocker / "coverage", second]).uncovered("Latin") == []
+    assert [f.name for f in second.iterdir()] == [f"{FontSet(fonts_dir).pinned[0].sha256}.cmap"]
+    planted = cache / files[0].name
+    planted.write_bytes(array("I", [ord("L")]).tobytes())  # a map with one character: read, not recomputed
+    assert FontSet(fonts_dir, [cache, second])._cached_coverage(
+        next(f for f in FontSet(fonts_dir).pinned if f.sha256 == files[0].stem)) == {ord("L")}

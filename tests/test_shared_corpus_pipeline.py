@@ -15,7 +15,8 @@ import pytest
 from pipeline.cli import main
 from shared_corpus import SHARED_CORPUS, write_shared_corpus
 
-pytestmark = [pytest.mark.ci_required, pytest.mark.skipif(
+# A whole-corpus run (~1-1.5 min): CI and `make test-all` run it, plain `make test` does not.
+pytestmark = [pytest.mark.long, pytest.mark.ci_required, pytest.mark.skipif(
     not SHARED_CORPUS.is_dir(), reason=f"{SHARED_CORPUS} not present: the real-statement corpus is only on CI and developer machines"
 )]
 

@@ -22,7 +22,8 @@ def add_fonts_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")
     where.add_argument("--build-dir", type=Path, default=None,
-                       help="working folder; its font-coverage/ caches the fonts' character maps (default: build)")
+                       help="working folder (default: build); the fonts' character maps are cached in "
+                            "fonts/.coverage/, or in its font-coverage/ where fonts/ is read-only")
     fonts = commands.add_parser(
         "fonts", parents=[common, where], help="list the pinned fonts and what they cover; pin another",
         description="List the pinned fonts (fonts/fonts.lock, and fonts/extra.lock for the archive's own), "
@@ -46,9 +47,9 @@ def add_fonts_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _font_set(run: Any):
-    from pipeline.render.fonts import FontSet
+    from pipeline.render.fonts import FontSet, coverage_cache_dirs
 
-    return FontSet(run.args.fonts, cache_dir=run.args.build_dir.resolve() / "font-coverage")
+    return FontSet(run.args.fonts, coverage_cache_dirs(run.args.fonts, run.args.build_dir))
 
 
 def cmd_fonts(run: Any) -> None:

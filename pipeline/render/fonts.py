@@ -19,7 +19,7 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 from xml.sax.saxutils import escape
 
 from fontTools.ttLib import TTCollection, TTFont
@@ -121,9 +121,9 @@ def needs_no_glyph(char: str) -> bool:
 class FontSet:
     """The pinned fonts of one project, loaded once per process."""
 
-    def __init__(self, fonts_dir: Path, cache_dir: Path | None = None):
+    def __init__(self, fonts_dir: Path, cache_dirs: Sequence[Path] = ()):
         self.fonts_dir = fonts_dir.resolve()
-        self.cache_dir = cache_dir
+        self.cache_dirs = tuple(cache_dirs)
         self.pinned = verify_fonts(self.fonts_dir)
         self.fingerprint = hashlib.sha256(
             "".join(f"{f.name}:{f.sha256}\n" for f in self.pinned).encode()
@@ -138,7 +138,8 @@ class FontSet:
         self._coverage: list[frozenset[int]] = []
 
     def _cached_coverage(self, font: PinnedFont) -> frozenset[int]:
-        """A font's character map, from the cache under ``cache_dir`` when there.
+        """A font's character map, from the first of ``cache_dirs`` that has it,
+        else read from the font and stored in the first that can be written.
 
         Reading the CJK collections' maps takes ~1.5 s, in every process
         (each render worker); the cache file is named by the font's pinned
@@ -146,18 +147,22 @@ class FontSet:
         map could only let a .notdef through to the two later guards
         (WeasyPrint's warning, R001, and the check stage's C006).
         """
-        if self.cache_dir is None:
-            return self._load_coverage(font)
-        path = self.cache_dir / f"{font.sha256}.cmap"
-        try:
-            codes = array("I")
-            codes.frombytes(path.read_bytes())
-            return frozenset(codes)
-        except (OSError, ValueError):
-            pass
+        name = f"{font.sha256}.cmap"
+        for folder in self.cache_dirs:
+            try:
+                codes = array("I")
+                codes.frombytes((folder / name).read_bytes())
+                return frozenset(codes)
+            except (OSError, ValueError):
+                pass
         covered = self._load_coverage(font)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, array("I", sorted(covered)).tobytes())
+        for folder in self.cache_dirs:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                write_atomically(folder / name, array("I", sorted(covered)).tobytes())
+                break
+            except OSError:  # read-only: try the next place
+                continue
         return covered
 
     def _load_coverage(self, font: PinnedFont) -> frozenset[int]:
@@ -251,3 +256,11 @@ def ensure_confined(font_set: FontSet, font_config) -> None:
             f"{font_set.fonts_dir} (found {len(files)} font(s); outside: {strays[:5]}); "
             "output would depend on this machine's fonts"
         )
+
+
+def coverage_cache_dirs(fonts_dir: Path, work_dir: Path) -> tuple[Path, Path]:
+    """Where character maps are cached: beside the fonts (fonts/.coverage/,
+    made by the first render after `make fonts`), so that a fresh build
+    folder, each test's own, or `make clean` does not pay ~2-7 s to read them
+    again; then the build folder's, for a read-only fonts folder."""
+    return fonts_dir.resolve() / ".coverage", work_dir.resolve() / "font-coverage"

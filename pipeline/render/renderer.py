@@ -19,7 +19,7 @@ from pipeline.statements.markup import layout_body
 from pipeline.core.records import Problem, RenditionFacts, Statement, fingerprint_lines
 from pipeline.i18n import catalogues_digest
 from pipeline.render.document import Colophon, document_html, template_environment, visible_text
-from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, ensure_confined
+from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, coverage_cache_dirs, ensure_confined
 from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
 from pipeline.render.rendition import RenditionDate, rendition_date
 from pipeline.render.sandbox import SandboxedFetcher
@@ -152,7 +152,7 @@ class Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         self.config = config
-        self.font_set = FontSet(config.fonts_dir, cache_dir=config.work_dir.resolve() / "font-coverage")
+        self.font_set = FontSet(config.fonts_dir, coverage_cache_dirs(config.fonts_dir, config.work_dir))
         self.environment = template_environment(config.templates_dir)
         with confined_fontconfig(self.font_set, config.work_dir):
             self.font_config = FontConfiguration()
