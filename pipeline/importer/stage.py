@@ -156,8 +156,8 @@ def import_captures(
             fresh.append(capture)
     captures, total = fresh, len(fresh)
     written = False
-    for index, draft in enumerate(_drafts(captures, options.workers), 1):
-        outcome = _write(draft, options, by_digest, taken, problems)
+    for index, (capture, draft) in enumerate(zip(captures, _drafts(captures, options.workers)), 1):
+        outcome = _write(capture, draft, options, by_digest, taken, problems)
         written = written or outcome["outcome"] in ("drafted", "accepted")
         items.append(outcome)
         if progress:
@@ -176,7 +176,15 @@ def _unchanged(origin: str, sha256: str, identifier: str) -> dict[str, Any]:
             "why": f"this capture (sha256 {sha256[:12]}…) is already imported as {identifier}"}
 
 
-def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], taken: set[str],
+def _write_in_place(path: Path, data: bytes) -> None:
+    """Create or overwrite *path* itself: never through a link left in its place."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o644)  # as write_atomically: the umask does not decide
+        handle.write(data)
+
+
+def _write(capture: Capture, draft: Draft, options: ImportOptions, by_digest: dict[str, str], taken: set[str],
            problems: list[Problem]) -> dict[str, Any]:
     if draft.refusal:
         problems.append(Problem("I001", draft.origin, "", f"{draft.refusal}; nothing was imported"))
@@ -192,9 +200,12 @@ def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], take
     problems.extend(draft.problems)
     metadata = metadata_document(draft, identifier, options)
     folder = options.into
-    # The metadata last: a statement appears only once its capture and text are in place.
-    write_atomically(folder / metadata["capture"]["file"], draft.evidence, durable=False)
-    write_atomically(folder / f"{identifier}.txt", draft.body, durable=False)
+    # The metadata last, aside and renamed: a statement exists only once its
+    # capture and text are complete. Those two are written in place: until
+    # the metadata names them no statement claims them, and a crash leaves
+    # them to be rewritten when the batch is run again.
+    _write_in_place(folder / metadata["capture"]["file"], capture.evidence)
+    _write_in_place(folder / f"{identifier}.txt", draft.body)
     write_atomically(folder / f"{identifier}.json", encode_metadata(metadata), durable=False)
     attention = [p.message for p in draft.problems]
     return {"input": draft.origin, "outcome": "drafted" if not options.accept else "accepted",
