@@ -22,7 +22,7 @@ import trafilatura
 from htmldate import find_date
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import DEFAULT_CONFIG
-from lxml.etree import tostring
+from lxml.etree import XPath, tostring
 from trafilatura.utils import load_html
 
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote pre figcaption caption address div "
@@ -147,8 +147,13 @@ def _derivation(tree, body: str, title: str) -> tuple[tuple[dict, ...], tuple[di
     return tuple(kept), tuple(dropped), (link_words / kept_words if kept_words else 0.0)
 
 
+@lru_cache(maxsize=None)
+def _compiled(xpath: str) -> XPath:
+    return XPath(xpath)
+
+
 def _first(tree, xpath: str) -> str:
-    for found in tree.xpath(xpath):
+    for found in _compiled(xpath)(tree):
         value = _squash(found if isinstance(found, str) else found.text_content())
         if value:
             return value
@@ -168,7 +173,7 @@ def _facts(tree, raw: str, capture_url: str) -> dict[str, tuple[str, str]]:
         if value := _first(tree, xpath):
             facts["issuer"] = (value, where)
             break
-    if "issuer" not in facts and tree.xpath(_HAS_SITE_CLUES):  # a page without any holds no site name
+    if "issuer" not in facts and _compiled(_HAS_SITE_CLUES)(tree):  # a page without any holds no site name
         if sitename := extract_metadata(copy.deepcopy(tree), capture_url or None, _DATE_PARAMS).sitename:
             facts["issuer"] = (sitename, "trafilatura (site name)")
     if lang := _first(tree, "/html/@lang | //html/@lang"):
@@ -208,7 +213,7 @@ def _refusal(tree, body: str, facts: dict[str, tuple[str, str]], link_share: flo
     title = facts.get("title", ("", ""))[0]
     if _ERROR_TITLE.search(title) and words < 150:
         return f"an error page (its title reads {title[:80]!r}), not a statement"
-    if tree.xpath("//input[translate(@type,'PASSWORD','password')='password']") and words < 200:
+    if words < 200 and _compiled("//input[translate(@type,'PASSWORD','password')='password']")(tree):
         return "a login wall (a password form and little text), not a statement"
     if not body:
         return "no statement text found (the page is empty or all navigation)"
