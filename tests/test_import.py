@@ -223,7 +223,8 @@ def test_saved_page_with_navigation_scripts_and_a_conflicting_charset(into, tmp_
     assert metadata["source"]["url"] == "https://mfa.examplia.example/press/2024/03/archival-cooperation.html"
     assert metadata["drafted_from"]["title"] == "html <h1>"
     assert metadata["drafted_from"]["issuer"] == "html <meta property=og:site_name>"
-    assert metadata["capture"]["provenance"]["resources_folder"]["files"] == 1
+    assert [f["path"] for f in metadata["capture"]["resources"]["files"]] == ["logo.png"]  # archived: see
+    assert (into / "archival-cooperation.capture_files" / "logo.png").read_bytes() == b"\x89PNG\r\n\x1a\n"  # test_import_resources
 
 
 def test_a_page_without_a_script_charset_reports_no_disagreement(into, tmp_path):
