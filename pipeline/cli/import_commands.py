@@ -77,6 +77,7 @@ def cmd_import(run: Run) -> None:
     report = import_captures(args.captures, ImportOptions(args.into, args.accept, args.workers),
                              progress=progress)
     run.reports.append(report)
+    run.reported.update(report.problems)  # printed here, so not a second time on the way out
     for problem in report.problems:
         run.say(str(problem))
     for item in report.items:
