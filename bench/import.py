@@ -11,7 +11,9 @@ the same number of worker processes (1: in this process):
   the derivation (what was kept and dropped, element by element), the drafted
   fields (title, issuer, date by htmldate, languages, URL), mojibake and
   truncation checks, and three files written per capture (the capture, the
-  text, the metadata aside and renamed) with one ``os.sync()`` per batch;
+  text, the metadata aside and renamed) with one ``os.sync()`` per batch
+  (the disk is synced, untimed, before each round, so that sync flushes
+  only the import's own files);
 * B: what a user does with trafilatura alone: read the file's bytes, let
   trafilatura decode them, ``bare_extraction(..., with_metadata=True)`` (text
   and all its metadata) with the same options; nothing written;
@@ -137,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     for workers in args.workers:
         ratios, ratios_files, ratios_cpu, imports, directs, files = [], [], [], [], [], []
         for _ in range(args.repeat):
+            # Untimed: the import's one os.sync() must flush its own files, not C's text files of the round before.
+            os.sync()
             a, a_cpu = run_import(pages, workers, work)
             b, b_cpu = run_direct(pages, workers)
             c, _ = run_direct(pages, workers, _direct_to_file)

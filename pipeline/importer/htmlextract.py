@@ -20,9 +20,9 @@ from typing import Any
 
 import trafilatura
 from htmldate import find_date
+from lxml.etree import XPath, tostring
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import DEFAULT_CONFIG
-from lxml.etree import XPath, tostring
 from trafilatura.utils import load_html
 
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote pre figcaption caption address div "
