@@ -223,7 +223,8 @@ def test_saved_page_with_navigation_scripts_and_a_conflicting_charset(into, tmp_
     assert metadata["source"]["url"] == "https://mfa.examplia.example/press/2024/03/archival-cooperation.html"
     assert metadata["drafted_from"]["title"] == "html <h1>"
     assert metadata["drafted_from"]["issuer"] == "html <meta property=og:site_name>"
-    assert metadata["capture"]["provenance"]["resources_folder"]["files"] == 1
+    assert [f["path"] for f in metadata["capture"]["resources"]["files"]] == ["logo.png"]  # archived: see
+    assert (into / "archival-cooperation.capture_files" / "logo.png").read_bytes() == b"\x89PNG\r\n\x1a\n"  # test_import_resources
 
 
 def test_a_page_without_a_script_charset_reports_no_disagreement(into, tmp_path):
@@ -359,15 +360,15 @@ def test_validate_refuses_a_draft_until_it_is_reviewed(into, tmp_path):
     page = tmp_path / "page.html"
     page.write_bytes(ministry_page())
     run_import(into, page)
+    archive = tmp_path / "archive"
     statements, report = validate_statements(into, SCHEMA)
     assert [(p.code, p.file, p.pointer) for p in report.errors] == [("V031", "statements/page.json", "/review/status")]
     # review refuses while a field still says "fill in"…
-    code, out, err = cli("review", "page", "--statements", str(into), "--yes")
+    code, out, err = cli("review", "page", "--statements", str(into), "--yes", "--archive", str(archive))
     assert code == 1 and "I010" in err and "/rights/statement" in err
-    metadata = json.loads((into / "page.json").read_text())
-    metadata["rights"]["statement"] = "Public domain (test data)"
-    (into / "page.json").write_text(json.dumps(metadata))
-    code, out, err = cli("review", "page", "--statements", str(into), "--yes", "--by", "A. Officer")
+    fill_in_rights(into, "page")
+    code, out, err = cli("review", "page", "--statements", str(into), "--yes", "--by", "A. Officer",
+                         "--archive", str(archive))
     assert code == 0, err
     assert "- lines" in out and "+ lines" in out and FIRST in out
     statements, report = validate_statements(into, SCHEMA)
@@ -393,9 +394,65 @@ def test_review_without_a_terminal_asks_for_yes(into, tmp_path, monkeypatch):
     page.write_bytes(ministry_page())
     run_import(into, page)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    code, out, err = cli("review", "page", "--statements", str(into))
+    code, out, err = cli("review", "page", "--statements", str(into), "--archive", str(tmp_path / "archive"))
     assert code == 2 and "--yes" in err
     assert json.loads((into / "page.json").read_text())["review"]["status"] == "draft"
+
+
+def fill_in_rights(into: Path, identifier: str) -> None:
+    metadata = json.loads((into / f"{identifier}.json").read_text())
+    metadata["rights"]["statement"] = "Public domain (test data)"
+    (into / f"{identifier}.json").write_text(json.dumps(metadata))
+
+
+def validation_events(archive: Path) -> list[dict]:
+    log = archive / "events.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return [e for e in map(json.loads, lines) if e["eventType"] == "validation"]
+
+
+def test_review_is_an_event_in_the_log_and_a_draft_not_reviewed_has_none(into, tmp_path):
+    for name in ("reviewed", "left"):
+        (tmp_path / f"{name}.html").write_bytes(ministry_page().replace(b"signed today", name.encode()))
+    run_import(into, tmp_path / "reviewed.html", tmp_path / "left.html")
+    archive = tmp_path / "archive"
+    fill_in_rights(into, "reviewed")
+    # Refused (a field still says "fill in"): no event (the negative control), and the draft stays a draft.
+    code, out, err = cli("review", "left", "--statements", str(into), "--yes", "--archive", str(archive))
+    assert code == 1 and "I010" in err
+    assert validation_events(archive) == []
+    code, out, err = cli("review", "reviewed", "--statements", str(into), "--yes", "--by", "A. Officer",
+                         "--archive", str(archive))
+    assert code == 0, err
+    events = validation_events(archive)
+    assert len(events) == 1
+    event = events[0]
+    assert event["eventOutcome"] == "success" and event["eventOutcomeDetail"].startswith("reviewed: review reviewed:")
+    body_sha256 = hashlib.sha256((into / "reviewed.txt").read_bytes()).hexdigest()
+    assert body_sha256 in event["eventOutcomeDetail"] and "A. Officer" in event["eventOutcomeDetail"]
+    assert {"type": "person", "value": "A. Officer", "role": "validator"} in event["linkingAgentIdentifier"]
+    assert any(a["type"] == "software" for a in event["linkingAgentIdentifier"])
+    statements = [o["value"] for o in event["linkingObjectIdentifier"] if o["type"] == "statement"]
+    assert statements == ["reviewed"]  # the draft not reviewed is in no event
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event["eventDateTime"])
+    assert json.loads((into / "reviewed.json").read_text())["review"]["reviewed_at"] == event["eventDateTime"]
+    assert json.loads((into / "left.json").read_text())["review"]["status"] == "draft"
+    assert cli("events", "--check", "--archive", str(archive), "--quiet")[0] == 0
+    # Without --by, the account that ran it is named.
+    fill_in_rights(into, "left")
+    code, out, err = cli("review", "left", "--statements", str(into), "--yes", "--archive", str(archive))
+    assert code == 0, err
+    assert validation_events(archive)[-1]["linkingAgentIdentifier"][-1]["type"] == "local user"
+
+
+def test_a_review_the_log_cannot_record_exits_4_and_says_so(into, tmp_path):
+    (tmp_path / "page.html").write_bytes(ministry_page())
+    run_import(into, tmp_path / "page.html")
+    fill_in_rights(into, "page")
+    archive = tmp_path / "archive"
+    archive.write_text("not a folder")
+    code, out, err = cli("review", "page", "--statements", str(into), "--yes", "--archive", str(archive))
+    assert code == 4 and "E009" in err and "review again" in err and "Traceback" not in err
 
 
 def test_accept_marks_reviewed_and_is_recorded_in_the_event_log(into, tmp_path):
@@ -407,9 +464,19 @@ def test_accept_marks_reviewed_and_is_recorded_in_the_event_log(into, tmp_path):
     review = json.loads((into / "page.json").read_text())["review"]
     assert review["status"] == "reviewed" and review["accepted_in_batch"] is True
     events = [json.loads(line) for line in (archive / "events.jsonl").read_text().splitlines()]
-    assert len(events) == 1 and "import --accept" in events[0]["eventOutcomeDetail"]
+    assert len(events) == 1 and events[0]["eventType"] == "validation"
+    assert events[0]["eventOutcomeDetail"].startswith("accepted in batch: import --accept: 1 imported draft")
     assert events[0]["eventOutcome"] == "warning"
+    assert [o["value"] for o in events[0]["linkingObjectIdentifier"]] == ["page"]
+    assert {a["role"] for a in events[0]["linkingAgentIdentifier"]} == {"executing program", "authorizer"}
     assert cli("events", "--check", "--archive", str(archive), "--quiet")[0] == 0
+    # The control: the same import without --accept drafts, and records nothing.
+    other = tmp_path / "other"
+    other.mkdir()
+    code, out, err = cli("import", str(page), "--into", str(other), "--archive", str(tmp_path / "archive2"), "--quiet")
+    assert code == 0, err
+    assert not (tmp_path / "archive2" / "events.jsonl").exists()
+    assert json.loads((other / "page.json").read_text())["review"]["status"] == "draft"
 
 
 # --- sandbox ----------------------------------------------------------------------------------

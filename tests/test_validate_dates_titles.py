@@ -94,10 +94,10 @@ def test_new_codes_are_in_the_table():
 
 
 def test_schema_version_is_in_its_id_and_in_every_item(folder):
-    assert schema_version(SCHEMA) == "urn:statement-archive:schema:statement:1.2.0"
+    assert schema_version(SCHEMA) == "urn:statement-archive:schema:statement:1.3.0"
     write(folder)
     _, report = check(folder)
-    assert [item["schema"] for item in report.items] == ["urn:statement-archive:schema:statement:1.2.0"]
+    assert [item["schema"] for item in report.items] == ["urn:statement-archive:schema:statement:1.3.0"]
 
 
 def test_a_schema_without_a_version_is_refused(tmp_path, folder):

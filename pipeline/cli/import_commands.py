@@ -3,12 +3,14 @@
 ``import`` exits 0 when every capture was drafted (or was already imported),
 1 when any was refused, 2 for bad usage. ``review`` exits 0 when the draft was
 marked reviewed, 1 when the officer declined, 2 when there is no terminal to
-ask and no ``--yes``.
+ask and no ``--yes``, 4 when the review could not be recorded in the archive's
+event log (every review and every ``--accept`` is a "validation" event there).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,11 +50,14 @@ def add_import_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="show an imported draft's text beside the dropped page furniture and mark it reviewed",
         description="Show what import kept and dropped from the capture, the text to be rendered and "
                     "where each drafted field came from; then ask whether to mark it reviewed. "
-                    "Exit 0: reviewed; 1: declined; 2: no terminal to ask (use --yes).")
+                    "The review is recorded in the archive's event log. "
+                    "Exit 0: reviewed; 1: declined; 2: no terminal to ask (use --yes); 4: the event log cannot be "
+                    "written.")
     review.add_argument("identifier", metavar="ID")
     review.add_argument("--statements", type=Path, default=Path("statements"),
                         help="statements folder (default: statements)")
-    review.add_argument("--by", default="", help="the reviewer's name, recorded in the metadata")
+    review.add_argument("--by", default="", help="the reviewer's name, recorded in the metadata and the event log "
+                                                 "(default: the account running the command, in the log only)")
     review.add_argument("--yes", action="store_true", help="mark reviewed without asking (after reading the output)")
     review.set_defaults(handler=cmd_review)
 
@@ -72,6 +77,7 @@ def cmd_import(run: Run) -> None:
     report = import_captures(args.captures, ImportOptions(args.into, args.accept, args.workers),
                              progress=progress)
     run.reports.append(report)
+    run.reported.update(report.problems)  # printed here, so not a second time on the way out
     for problem in report.problems:
         run.say(str(problem))
     for item in report.items:
@@ -94,19 +100,23 @@ def cmd_import(run: Run) -> None:
 
 
 def _log_acceptance(run: Run, identifiers: list[str]) -> None:
-    from pipeline.events.log import EVENTS_NAME, append_event, statement_link
+    from pipeline.events.review_events import acceptance_event
 
     try:
-        run.args.archive.mkdir(parents=True, exist_ok=True)
-        append_event(run.args.archive / EVENTS_NAME, "validation", when=event_time(), outcome="warning",
-                     detail=f"import --accept: {len(identifiers)} imported draft(s) marked reviewed "
-                            "without an officer's review",
-                     objects=[statement_link(i) for i in identifiers])
+        _append(run, acceptance_event(identifiers, getpass.getuser(), event_time()))
     except (ArchiveError, OSError) as exc:
         run.say(f"E009 {run.args.archive}: the acceptance was not recorded in the event log: {exc}")
 
 
+def _append(run: Run, event: Any) -> None:
+    from pipeline.events.log import EVENTS_NAME, append_events
+
+    run.args.archive.mkdir(parents=True, exist_ok=True)
+    append_events(run.args.archive / EVENTS_NAME, [event])
+
+
 def cmd_review(run: Run) -> None:
+    from pipeline.events.review_events import officer, review_event
     from pipeline.importer.review import load_review, reviewed_metadata, review_lines
 
     args = run.args
@@ -121,7 +131,16 @@ def cmd_review(run: Run) -> None:
         if answer not in ("y", "yes"):
             run.say("not marked reviewed")
             raise ProblemsFound(f"{case.identifier} was not marked reviewed", [])
-    when = event_time().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = event_time()
+    when = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
     write_atomically(case.metadata_path, reviewed_metadata(case, by=args.by, at=when))
     run.extra["reviewed"] = case.identifier
     run.say(f"{case.identifier}: marked reviewed")
+    attention = len(case.metadata["review"].get("needs_attention") or [])
+    event = review_event(case.identifier, case.body_sha256, officer(args.by, getpass.getuser()), now, attention)
+    try:
+        _append(run, event)
+    except (ArchiveError, OSError) as exc:
+        raise ArchiveError(f"E009 {run.args.archive}: {case.identifier} is marked reviewed in its metadata but "
+                           f"the review was not recorded in the event log ({exc}); run review again once the "
+                           "archive can be written") from None

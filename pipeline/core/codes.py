@@ -145,6 +145,8 @@ CODES: Mapping[str, tuple[str, str]] = {
     "I008": ("error", "listed URL is in none of the WARC files given"),
     "I009": ("warning", "record skipped: not a statement (redirect, non-HTML, revisit)"),
     "I010": ("error", "statement cannot be reviewed (no draft, or its files changed)"),
+    "I011": ("error", "a saved page's _files folder cannot be archived with it (too many, too large, unusable name)"),
+    "I012": ("warning", "an entry of a saved page's _files folder is a link or special file: not followed, not archived"),
     # --- catalogue (the static finding aid; K, as C is check) ------------
     "K001": ("error", "package cannot be read for the catalogue (left out)"),
     "K002": ("warning", "package index entry unusable (file not linked, or entry left out)"),

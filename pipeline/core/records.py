@@ -70,6 +70,9 @@ class Statement:
     capture_path: Path | None = None
     capture_media_type: str = ""
     capture_sha256: str = ""
+    # A saved page's resources archived with its capture: (file, SHA-256, path
+    # beside the metadata: ``<id>.capture_files/...``), checked by validate.
+    capture_resources: tuple[tuple[Path, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
+
+from pipeline.bagit.paths import unsafe_reason
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -53,10 +56,22 @@ class Capture:
     captured_from: str = ""  # which record said so
     fragment: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
+    # A saved page's "_files" folder ("Web page, complete"): evidence archived
+    # with the capture byte for byte, never read by the extraction or the renderer.
+    resources: SavedResources | None = None
 
     @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.evidence).hexdigest()
+
+
+@dataclass(frozen=True)
+class SavedResources:
+    """The files of a saved page's resources folder, as listed (read when archived)."""
+
+    folder: str  # the folder as saved (``page_files``)
+    files: tuple[tuple[str, str, int], ...]  # (path inside, POSIX; the file on disk; bytes)
+    not_archived: tuple[tuple[str, str], ...] = ()  # (path inside, why): links and special files
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,20 @@ class Skipped:
 
 class CaptureUnreadable(Exception):
     """The input cannot be read as any kind of capture; the message says why."""
+
+    code = "I002"
+
+
+class ResourcesRefused(CaptureUnreadable):
+    """A saved page's resources folder that cannot be archived with it (too big, unusable names)."""
+
+    code = "I011"
+
+
+# A browser's "Web page, complete" folder holds the page's images, styles and
+# scripts: tens of files, a few MiB. Far beyond that is not a page's folder.
+MAX_RESOURCE_FILES = 2000
+MAX_RESOURCE_BYTES = 200 * 2**20
 
 
 def read_captures(path: Path, *, urls: frozenset[str] | None = None) -> Iterator[Capture | Skipped]:
@@ -114,22 +143,46 @@ def _file_time(path: Path) -> str:
 def _html_file(path: Path, data: bytes) -> Capture:
     head = data[:4096].lower()
     fragment = not any(tag in head for tag in (b"<html", b"<body", b"<head", b"<!doctype"))
-    provenance: dict[str, Any] = {}
-    resources = path.with_name(path.stem + "_files")
-    if resources.is_dir() and not resources.is_symlink():
-        files = sorted(p for p in resources.rglob("*") if p.is_file() and not p.is_symlink())
-        provenance["resources_folder"] = {
-            "name": resources.name, "files": len(files), "bytes": sum(p.stat().st_size for p in files),
-            "note": "the page's saved resources (images, styles, scripts) are not archived with the "
-                    "statement: the rendition does not use them and they are not the statement",
-        }
+    folder = path.with_name(path.stem + "_files")
+    resources = _saved_resources(folder) if folder.is_dir() and not folder.is_symlink() else None
     match = _SAVED_FROM.search(data[:8192])
     return Capture(
         str(path), "html", data, ".html", "text/html", data,
         source_url=match.group(1).decode("ascii", "replace") if match else "",
         captured=_file_time(path), captured_from="file modification time", fragment=fragment,
-        provenance=provenance,
+        resources=resources,
     )
+
+
+def _saved_resources(folder: Path) -> SavedResources:
+    """Every file under *folder*, without following a link or opening anything."""
+    files: list[tuple[str, str, int]] = []
+    skipped: list[tuple[str, str]] = []
+    total = 0
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        for entry in sorted(os.scandir(current), key=lambda e: e.name):
+            inside = Path(entry.path).relative_to(folder).as_posix()
+            if entry.is_symlink():
+                skipped.append((inside, f"a link (to {os.readlink(entry.path)!r}): never followed"))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+            elif not entry.is_file(follow_symlinks=False):
+                skipped.append((inside, "not a regular file"))
+            else:
+                if reason := unsafe_reason(inside):
+                    raise ResourcesRefused(f"{folder.name}/{inside}: cannot be archived ({reason}); "
+                                           "rename it, or move the folder aside to import the page alone")
+                size = entry.stat(follow_symlinks=False).st_size
+                files.append((inside, entry.path, size))
+                total += size
+        if len(files) > MAX_RESOURCE_FILES or total > MAX_RESOURCE_BYTES:
+            raise ResourcesRefused(
+                f"its resources folder {folder.name} holds more than {MAX_RESOURCE_FILES:,} files or "
+                f"{MAX_RESOURCE_BYTES // 2**20} MiB (a saved page's folder holds its images and styles): "
+                "check that it is the page's own folder, or move it aside to import the page alone")
+    return SavedResources(folder.name, tuple(sorted(files)), tuple(sorted(skipped)))
 
 
 def _warc(origin: str, data: bytes, urls: frozenset[str] | None, container: dict[str, Any]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ _MOJIBAKE = re.compile(r"(?:â€.?|Ã.|Â[\xa0-\xbf])")  # only to quote an exa
 # dashes, ellipsis, guillemets, no-break space): the only place mojibake can be.
 _TYPOGRAPHY = str.maketrans(dict.fromkeys("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0", "'"))
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_ASCII_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
+_LATIN_WORD = re.compile(r"[a-zà-ÿ]+")
 _SCRIPTS = (("zh", re.compile(r"[\u4e00-\u9fff]")), ("ru", re.compile(r"[\u0400-\u04ff]")),
             ("ar", re.compile(r"[\u0600-\u06ff]")), ("he", re.compile(r"[\u0590-\u05ff]")),
             ("el", re.compile(r"[\u0370-\u03ff]")))
@@ -48,13 +51,16 @@ _STOPWORDS = {
 
 @dataclass(frozen=True)
 class Draft:
-    """What import would write for one capture (the identifier is chosen later, in one place)."""
+    """What import would write for one capture (the identifier is chosen later, in one place).
+
+    Not the capture's bytes: the parent has them, and a worker sending them
+    back would copy every page through the pipe a second time.
+    """
 
     origin: str
     capture_sha256: str
     slug: str
     suffix: str
-    evidence: bytes = field(repr=False)
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)  # without identifier and file names
     body: bytes = b""
     problems: tuple[Problem, ...] = ()
@@ -105,7 +111,7 @@ def draft_capture(capture: Capture) -> Draft:
         tool, version, warnings = LINE_LOGIC, SOFTWARE_AGENT, list(lines.warnings)
         ranges_are = "line numbers of the capture (1-based, inclusive)"
     if refusal:
-        return Draft(origin, capture.sha256, _slug_for(capture), capture.suffix, capture.evidence,
+        return Draft(origin, capture.sha256, _slug_for(capture), capture.suffix,
                      problems=tuple(problems), refusal=refusal)
     for warning in warnings:
         warn("I005", warning)
@@ -130,8 +136,7 @@ def draft_capture(capture: Capture) -> Draft:
         "kept": kept, "dropped": dropped, "text_sha256": hashlib.sha256(body).hexdigest(),
     }
     metadata["review"] = {"status": "draft", "needs_attention": [p.message for p in problems] + []}
-    return Draft(origin, capture.sha256, _slug_for(capture), capture.suffix, capture.evidence,
-                 metadata, body, tuple(problems))
+    return Draft(origin, capture.sha256, _slug_for(capture), capture.suffix, metadata, body, tuple(problems))
 
 
 def _looks_like_mojibake(text: str) -> bool:
@@ -206,14 +211,19 @@ def _language(facts: dict[str, tuple[str, str]], capture: Capture, text: str) ->
     if capture.content_language:
         return capture.content_language.split(",")[0].strip(), "HTTP Content-Language (WARC)"
     sample = text[:3000]
-    letters = _LETTER.subn("", sample)[1] or 1
-    for tag, script in _SCRIPTS:  # counted in C: subn returns how many it replaced
-        if script.subn("", sample)[1] > letters * 0.2:
-            if tag == "ru" and _UKRAINIAN.search(sample):
-                tag = "uk"
-            return tag, "guessed from the text's script: check"
-    words = re.findall(r"[a-zà-ÿ]+", sample.lower())
-    scores = {tag: sum(w in stop for w in words) for tag, stop in _STOPWORDS.items()}
+    ascii_part = sample.encode("ascii", "ignore")
+    # Each script's characters are beyond ASCII: when those are fewer than a
+    # fifth of the ASCII letters alone, no script can be a fifth of all
+    # letters, and counting every letter (the costly part) is not needed.
+    if len(sample) - len(ascii_part) > 0.2 * len(ascii_part.translate(None, _NOT_ASCII_LETTER)):
+        letters = _LETTER.subn("", sample)[1] or 1
+        for tag, script in _SCRIPTS:  # counted in C: subn returns how many it replaced
+            if script.subn("", sample)[1] > letters * 0.2:
+                if tag == "ru" and _UKRAINIAN.search(sample):
+                    tag = "uk"
+                return tag, "guessed from the text's script: check"
+    counts = Counter(_LATIN_WORD.findall(sample.lower()))
+    scores = {tag: sum(counts[w] for w in stop) for tag, stop in _STOPWORDS.items()}
     best = max(scores, key=lambda t: (scores[t], t == "en"))
     if scores[best]:
         return best, "guessed from the text's common words: check"

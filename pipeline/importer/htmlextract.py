@@ -1,7 +1,8 @@
 """The statement inside an HTML capture: trafilatura, and an account of what it left out.
 
-trafilatura is called on a *string* (never a URL, never with a fetcher) once,
-with metadata; htmldate runs inside it on the parsed tree. trafilatura does
+trafilatura is given a parsed tree (never a URL, never a fetcher) once, for
+the text; the draft's fields are read from the same tree, and its date by
+htmldate, as trafilatura does, on the tree too. trafilatura does
 not say which elements it kept, so the derivation is reconstructed: every
 leaf block of the page (paragraph, heading, list item, cell, text-only div)
 is kept if its text is in the extraction and dropped otherwise, and runs of
@@ -18,6 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 import trafilatura
+from htmldate import find_date
+from lxml.etree import XPath, tostring
+from trafilatura.metadata import extract_metadata
 from trafilatura.settings import DEFAULT_CONFIG
 from trafilatura.utils import load_html
 
@@ -27,6 +31,11 @@ _ERROR_TITLE = re.compile(r"\b(404|403|410|500|not found|page not found|error|fo
                           r"niet gevonden|introuvable|nicht gefunden)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?。！？](?=[\s\"'”’»)\]]|$)")
 _ISO_DAY = re.compile(r"\b(\d{4})[-/](\d{2})[-/](\d{2})")
+
+
+# Only the page's structured dates (meta, <time>, URL), not years seen in the prose.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+_HAS_SITE_CLUES = "boolean(//title | //meta[@content] | //script[@type='application/ld+json'])"
 
 
 @lru_cache(maxsize=1)
@@ -59,15 +68,16 @@ def extract_html(text: str, *, fragment: bool, url: str = "") -> HtmlExtraction:
     tree = load_html(source) if source.strip() else None
     if tree is None:
         return HtmlExtraction("", (), (), {}, "the file holds no HTML")
+    # The text only: the fields a draft needs are read from the page below, and
+    # its date by htmldate, as trafilatura would; its other metadata (authors,
+    # categories, tags, licence, image) cost a third of its time and are not used.
     document = trafilatura.bare_extraction(
-        tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+        tree, url=url or None, with_metadata=False, include_comments=False, include_tables=True,
         deduplicate=False, config=_config(),
-        # Only the page's structured dates (meta, <time>, URL), not years seen in the prose.
-        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     extracted = (document.text if document is not None else "") or ""
     lines = [line.strip() for line in extracted.split("\n") if line.strip()]
-    facts = _facts(tree, document, text)
+    facts = _facts(tree, text, url)
     title = _squash(facts.get("title", ("", ""))[0])
     if lines and title and _squash(lines[0]) == title:
         lines = lines[1:]  # the rendition prints the title above the text already
@@ -83,19 +93,17 @@ def _words(text: str) -> list[str]:
 
 def _leaf_blocks(tree) -> list[tuple[object, str]]:
     """(element, its text) for each block with text and no block inside it, in document order."""
-    blocks = [e for e in tree.iter() if isinstance(e.tag, str) and e.tag in _BLOCKS]
-    containers: set = set()
-    for element in blocks:  # mark every block's block ancestors, once each
-        parent = element.getparent()
-        while parent is not None and parent not in containers:
-            if isinstance(parent.tag, str) and parent.tag in _BLOCKS:
-                containers.add(parent)
-            parent = parent.getparent()
+    # Both searches run inside libxml2 (tag filters), so Python sees only the blocks.
     leaves = []
-    for element in blocks:
-        if element not in containers and (text := _squash(element.text_content())):
+    for element in tree.iter(*_BLOCKS):
+        if next(element.iterdescendants(*_BLOCKS), None) is None and (text := _squash(_text_of(element))):
             leaves.append((element, text))
     return leaves
+
+
+def _text_of(element) -> str:
+    """Every text node inside *element* (what ``text_content()`` gives, serialised in C)."""
+    return tostring(element, method="text", encoding="unicode", with_tail=False)
 
 
 def _squash(text: str) -> str:
@@ -111,8 +119,8 @@ def _derivation(tree, body: str, title: str) -> tuple[tuple[dict, ...], tuple[di
     for element, content in _leaf_blocks(tree):
         is_kept = content in extracted or all(_squash(part) in extracted for part in content.split("|"))
         if is_kept:
-            kept_words += len(_words(content))
-            link_words += sum(len(_words(a.text_content())) for a in element.iter("a"))
+            kept_words += content.count(" ") + 1  # squashed: words are single-spaced
+            link_words += sum(len(_words(_text_of(a))) for a in element.iter("a"))
         status = "kept" if is_kept else ("title" if content == title else "dropped")
         line = element.sourceline or 0
         if runs and runs[-1]["status"] == status:
@@ -139,15 +147,20 @@ def _derivation(tree, body: str, title: str) -> tuple[tuple[dict, ...], tuple[di
     return tuple(kept), tuple(dropped), (link_words / kept_words if kept_words else 0.0)
 
 
+@lru_cache(maxsize=None)
+def _compiled(xpath: str) -> XPath:
+    return XPath(xpath)
+
+
 def _first(tree, xpath: str) -> str:
-    for found in tree.xpath(xpath):
+    for found in _compiled(xpath)(tree):
         value = _squash(found if isinstance(found, str) else found.text_content())
         if value:
             return value
     return ""
 
 
-def _facts(tree, document, raw: str) -> dict[str, tuple[str, str]]:
+def _facts(tree, raw: str, capture_url: str) -> dict[str, tuple[str, str]]:
     facts: dict[str, tuple[str, str]] = {}
     for xpath, where in (("//h1", "html <h1>"), ("//meta[@property='og:title']/@content", "html <meta property=og:title>"),
                          ("//title", "html <title>")):
@@ -160,8 +173,9 @@ def _facts(tree, document, raw: str) -> dict[str, tuple[str, str]]:
         if value := _first(tree, xpath):
             facts["issuer"] = (value, where)
             break
-    if "issuer" not in facts and document is not None and document.sitename:
-        facts["issuer"] = (document.sitename, "trafilatura (site name)")
+    if "issuer" not in facts and _compiled(_HAS_SITE_CLUES)(tree):  # a page without any holds no site name
+        if sitename := extract_metadata(copy.deepcopy(tree), capture_url or None, _DATE_PARAMS).sitename:
+            facts["issuer"] = (sitename, "trafilatura (site name)")
     if lang := _first(tree, "/html/@lang | //html/@lang"):
         facts["language"] = (lang, "html lang attribute")
     elif lang := _first(tree, "//meta[@http-equiv='Content-Language']/@content"):
@@ -169,10 +183,17 @@ def _facts(tree, document, raw: str) -> dict[str, tuple[str, str]]:
     if url := _first(tree, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
         if url.startswith(("http://", "https://")):
             facts["url"] = (url, "html <link rel=canonical> or <meta property=og:url>")
-    if document is not None and document.date:
-        facts["date"] = _date_with_precision(document.date, raw)
-    if document is not None and document.description:
-        facts["description"] = (document.description, "html <meta name=description>")
+    # The address htmldate may read a date from: trafilatura's order (og:url, the canonical link, the capture's).
+    page_url = _first(tree, "//meta[@property='og:url']/@content") or _first(
+        tree, "//link[@rel='canonical']/@href") or capture_url or None
+    if date := find_date(tree, url=page_url, **_DATE_PARAMS):  # a tree: htmldate copies it, never fetches
+        facts["date"] = _date_with_precision(date, raw)
+    for xpath, where in (("//meta[@property='og:description']/@content", "html <meta property=og:description>"),
+                         ("//meta[@name='description']/@content", "html <meta name=description>"),
+                         ("//meta[@name='twitter:description']/@content", "html <meta name=twitter:description>")):
+        if value := _first(tree, xpath):
+            facts["description"] = (value, where)
+            break
     return facts
 
 
@@ -192,7 +213,7 @@ def _refusal(tree, body: str, facts: dict[str, tuple[str, str]], link_share: flo
     title = facts.get("title", ("", ""))[0]
     if _ERROR_TITLE.search(title) and words < 150:
         return f"an error page (its title reads {title[:80]!r}), not a statement"
-    if tree.xpath("//input[translate(@type,'PASSWORD','password')='password']") and words < 200:
+    if words < 200 and _compiled("//input[translate(@type,'PASSWORD','password')='password']")(tree):
         return "a login wall (a password form and little text), not a statement"
     if not body:
         return "no statement text found (the page is empty or all navigation)"

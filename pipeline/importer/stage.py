@@ -7,6 +7,8 @@ network refused. A statement with a capture is three files:
 * ``<id>.capture.<ext>``: the capture, byte for byte (``.html``, ``.txt``,
   ``.warc.gz``/``.warc`` for a WARC record);
 * ``<id>.txt``: the extracted statement text (the body that is rendered);
+* ``<id>.capture_files/``: a saved page's ``_files`` folder, when it has one,
+  byte for byte (each file's SHA-256 under ``capture.resources``);
 * ``<id>.json``: the metadata, with ``capture``, ``extraction``,
   ``drafted_from`` and ``review`` (``"status": "draft"``), written last.
 
@@ -16,6 +18,7 @@ says so; identifiers are chosen in input order, so a batch is reproducible.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -25,16 +28,18 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.core.errors import InputError
-from pipeline.core.files import write_atomically
+from pipeline.core.files import make_dirs, write_atomically
 from pipeline.core.records import Problem, StageReport
 from pipeline.importer.captures import (
-    Capture, CaptureUnreadable, Skipped, is_url_list, read_captures, read_url_list,
+    MAX_RESOURCE_BYTES, Capture, CaptureUnreadable, SavedResources, Skipped, is_url_list, read_captures,
+    read_url_list,
 )
 from pipeline.importer.draft import Draft, draft_capture
 from pipeline.importer.sandbox import no_network, refuse_network_for_good
 
 STAGE = "import"
 CAPTURE_INFIX = ".capture"
+RESOURCES_INFIX = ".capture_files"  # <id>.capture_files/: a saved page's "_files" folder, byte for byte
 # A capture is a page; 20 MiB is a whole site or a video, not a statement.
 MAX_CAPTURE_BYTES = 20 * 2**20
 
@@ -64,7 +69,8 @@ def encode_metadata(metadata: dict[str, Any]) -> bytes:
 def _existing_captures(into: Path) -> tuple[dict[str, str], set[str]]:
     """capture SHA-256 → identifier, for statements already in the folder; and identifiers taken."""
     by_digest: dict[str, str] = {}
-    taken: set[str] = set()
+    # A resources folder left by a batch cut short keeps its name: never written into again.
+    taken: set[str] = {p.name[:-len(RESOURCES_INFIX)] for p in into.glob(f"*{RESOURCES_INFIX}")}
     for path in sorted(into.glob("*.json")):
         taken.add(path.stem)
         try:
@@ -98,7 +104,7 @@ def _inputs(paths: Iterable[Path]) -> Iterator[Capture | Skipped | Problem]:
                     found.add(item.source_url)
                 yield item
         except CaptureUnreadable as exc:
-            yield Problem("I002", str(path), "", str(exc))
+            yield Problem(exc.code, str(path), "", str(exc))
     for url in sorted((urls or set()) - found):
         where = ", ".join(str(p) for p in lists)
         yield Problem("I008", where, "", f"{url} is in none of the WARC or WACZ files given; capture it first "
@@ -156,8 +162,8 @@ def import_captures(
             fresh.append(capture)
     captures, total = fresh, len(fresh)
     written = False
-    for index, draft in enumerate(_drafts(captures, options.workers), 1):
-        outcome = _write(draft, options, by_digest, taken, problems)
+    for index, (capture, draft) in enumerate(zip(captures, _drafts(captures, options.workers)), 1):
+        outcome = _write(capture, draft, options, by_digest, taken, problems)
         written = written or outcome["outcome"] in ("drafted", "accepted")
         items.append(outcome)
         if progress:
@@ -176,7 +182,36 @@ def _unchanged(origin: str, sha256: str, identifier: str) -> dict[str, Any]:
             "why": f"this capture (sha256 {sha256[:12]}…) is already imported as {identifier}"}
 
 
-def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], taken: set[str],
+def _write_in_place(path: Path, data: bytes) -> None:
+    """Create or overwrite *path* itself: never through a link left in its place."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o644)  # as write_atomically: the umask does not decide
+        handle.write(data)
+
+
+def _archive_resources(resources: SavedResources, target: Path) -> dict[str, Any]:
+    """Copy the saved folder's files into *target* (new), byte for byte; their manifest."""
+    os.mkdir(target)
+    files = []
+    for inside, source, _ in resources.files:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_RESOURCE_BYTES + 1)
+        destination = target / inside
+        make_dirs(target, destination.parent, durable=False)
+        _write_in_place(destination, data)
+        files.append({"path": inside, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    return {
+        "folder": target.name, "saved_as": resources.folder, "files": files,
+        **({"not_archived": [{"path": p, "why": why} for p, why in resources.not_archived]}
+           if resources.not_archived else {}),
+        "note": "the page's saved resources (images, styles, scripts), archived as evidence byte for byte; "
+                "never opened by the extraction or the rendition, never fetched or followed",
+    }
+
+
+def _write(capture: Capture, draft: Draft, options: ImportOptions, by_digest: dict[str, str], taken: set[str],
            problems: list[Problem]) -> dict[str, Any]:
     if draft.refusal:
         problems.append(Problem("I001", draft.origin, "", f"{draft.refusal}; nothing was imported"))
@@ -192,11 +227,23 @@ def _write(draft: Draft, options: ImportOptions, by_digest: dict[str, str], take
     problems.extend(draft.problems)
     metadata = metadata_document(draft, identifier, options)
     folder = options.into
-    # The metadata last: a statement appears only once its capture and text are in place.
-    write_atomically(folder / metadata["capture"]["file"], draft.evidence, durable=False)
-    write_atomically(folder / f"{identifier}.txt", draft.body, durable=False)
-    write_atomically(folder / f"{identifier}.json", encode_metadata(metadata), durable=False)
+    # The metadata last, aside and renamed: a statement exists only once its
+    # capture and text are complete. Those two are written in place: until
+    # the metadata names them no statement claims them, and a crash leaves
+    # them to be rewritten when the batch is run again.
+    _write_in_place(folder / metadata["capture"]["file"], capture.evidence)
+    _write_in_place(folder / f"{identifier}.txt", draft.body)
     attention = [p.message for p in draft.problems]
+    if capture.resources is not None:
+        resources = capture.resources
+        metadata["capture"]["resources"] = _archive_resources(resources, folder / f"{identifier}{RESOURCES_INFIX}")
+        for inside, why in resources.not_archived:
+            problem = Problem("I012", draft.origin, "/capture/resources",
+                              f"{resources.folder}/{inside} is {why}; not archived", "warning")
+            problems.append(problem)
+            attention.append(problem.message)
+        metadata["review"] = {**metadata["review"], "needs_attention": list(attention)}
+    write_atomically(folder / f"{identifier}.json", encode_metadata(metadata), durable=False)
     return {"input": draft.origin, "outcome": "drafted" if not options.accept else "accepted",
             "identifier": identifier, "needs_attention": attention,
             "status": metadata["review"]["status"]}

@@ -321,6 +321,9 @@ def _files_of(item: RenderedStatement) -> list[tuple[str, str]]:
     ]
     if item.statement.capture_path is not None:  # an imported statement's evidence, byte for byte
         files.insert(0, ("capture", f"{folder}/{item.statement.capture_path.name}"))
+    # and its saved page's resources folder, each file under its own kind
+    files[1:1] = [(f"capture resource {inside}", f"{folder}/{inside}")
+                  for _, _, inside in item.statement.capture_resources]
     return files
 
 
@@ -334,6 +337,8 @@ def _sources_of(item: RenderedStatement) -> dict[str, tuple[Path, str]]:
     }
     if s.capture_path is not None:
         sources["capture"] = (s.capture_path, s.capture_sha256)
+    for path, digest, inside in s.capture_resources:
+        sources[f"capture resource {inside}"] = (path, digest)
     return sources
 
 
@@ -352,7 +357,7 @@ def _layout(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawa
             continue
         for kind, path in _files_of(item):
             source = sources[kind][0]
-            if reason := _unusable_segment(path.rsplit("/", 1)[1]):
+            if reason := next(filter(None, map(_unusable_segment, path[len(f"data/{identifier}/"):].split("/"))), None):
                 problems.append(Problem("P003", str(source), "", f"file name unusable: {reason}"))
             elif path in seen or path == f"data/{identifier}":
                 problems.append(Problem(

@@ -154,7 +154,7 @@ def validate_statements(
 
 
 def schema_version(schema_path: Path) -> str:
-    """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.2.0``):
+    """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.3.0``):
     which schema, and which version of it, validated the records."""
     return _load_validator(Path(schema_path)).schema["$id"]
 
@@ -171,8 +171,9 @@ def _kind_of(path: Path, folder: Path) -> str:
     suffix = path.suffix
     if path.stem.lower() in _IGNORED_STEMS or (path.parent == folder and path.name == WITHDRAWALS_NAME):
         return "ignored"
-    if path.stem.endswith(".capture"):
-        return "ignored"  # <id>.capture.html (or .txt): an imported statement's capture, checked with it
+    if path.stem.endswith(".capture") or any(p.endswith(".capture_files") for p in path.relative_to(folder).parts[:-1]):
+        # <id>.capture.html (or .txt), <id>.capture_files/…: an imported statement's capture, checked with it
+        return "ignored"
     if suffix == ".json":
         return "metadata"
     if suffix in BODY_MEDIA_TYPES:
@@ -189,7 +190,7 @@ def _load_validator(schema_path: Path) -> Draft202012Validator:
     except (OSError, ValueError, SchemaError) as exc:
         raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
     if not isinstance(schema.get("$id"), str) or not schema["$id"].rsplit(":", 1)[-1][:1].isdigit():
-        raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.2.0)")
+        raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.3.0)")
     checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
     checker.checks("uri")(_is_uri)
     return Draft202012Validator(schema, format_checker=checker)
@@ -261,6 +262,7 @@ def _check_record(
         media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata=metadata,
         metadata_sha256=hashlib.sha256(data).hexdigest(), body_sha256=hashlib.sha256(body).hexdigest(),
         capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
+        capture_resources=capture.resources,
     )
     return problems, statement, identifier
 
