@@ -72,7 +72,7 @@ def test_two_workers_give_the_same_result_as_one(archive):
 
 def test_two_workers_over_many_packages_give_the_same_result_as_one(archive, tmp_path):
     # Four packages with two workers: hashed first, then checked in worker processes
-    # (three, above, are checked in this process while threads hash).
+    # (three, above, are checked in this process while the workers hash).
     bodies = {IDS[0]: "Edit 3.\n", IDS[1]: "Edit 1.\n", IDS[2]: "Edit 2.\n"}
     current = [make_statement(tmp_path / "statements", i, **({"body": bodies[i]} if i in bodies else {})) for i in IDS]
     package_statements(current, archive, bagging_date=DATE + dt.timedelta(days=3), software_agent=AGENT,
@@ -86,7 +86,7 @@ def test_two_workers_over_many_packages_give_the_same_result_as_one(archive, tmp
     assert sorted(p.name for p in one.packages if not p.ok) == names(archive)
 
 
-def test_hashing_threads_read_each_file_once(archive):
+def test_hashing_workers_read_each_file_once(archive):
     with worker_pool(2) as pool:
         shared = SharedDigests(pool)
         results = [verify_bag(archive / n, mode="full", package_rules=True, shared=shared) for n in names(archive)]

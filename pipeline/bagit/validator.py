@@ -89,7 +89,8 @@ def check_bag(root: Path, label: str, *, mode: str = FULL,
     tree = scan_tree(root)
     if shared is not None and mode == FULL:  # hashed in its threads, if any, while we go on;
         # not the tag manifests, which no manifest lists
-        shared.expect(root, {p: n for p, n in tree.files.items() if not p.startswith("tagmanifest-")})
+        shared.expect(root, {p: (n, tree.inodes[p]) for p, n in tree.files.items()
+                             if not p.startswith("tagmanifest-")})
     for path, reason in sorted(tree.unsafe.items()):
         found.add("B007", path, reason)
     for path, reason in sorted(tree.unreadable.items()):

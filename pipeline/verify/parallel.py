@@ -3,12 +3,12 @@
 With one worker, packages are checked in turn in this process, and a file
 with names in several versions (hard links) is read once
 (:class:`pipeline.bagit.shared_digests.SharedDigests`). With more, in full
-mode, files are hashed in that many threads (hashlib and reads release the
-GIL), in batches of similar size, and then:
+mode, files are hashed in that many worker processes, in batches of similar
+size, and then:
 
 - few packages (fewer than two per worker; a large archive is often one
   package of many statements): they are checked here in turn, each one's
-  files hashed in the threads *while* this process lists them, parses the
+  files hashed in the workers *while* this process lists them, parses the
   manifests and applies the path rules (as much work as hashing, for
   typical 50 KB PDFs); a check waits only for the batch of the file it needs;
 - many packages: every distinct file is hashed first, then worker
