@@ -2,6 +2,7 @@
 
     python bench/run.py --smoke                  # seconds; what CI may run
     python bench/run.py --render-n 40 --noop-n 1000 --rss-n 1000 --repeat 3
+    python bench/run.py --render-n 0 --noop-n --dask-n 40 --repeat 3   # Dask vs local pool only
 
 Every comparison runs its contenders alternately in the same run (A B A B …)
 so the machine's load hits both alike; each ratio is reported as the median
@@ -263,6 +264,46 @@ def bench_verify(work: Path, n: int, rounds: int) -> list[str]:
     return rows
 
 
+# -- 6. a Dask LocalCluster of 2 workers vs the local pool (issue 15, item 5) ------
+
+def bench_dask(work: Path, n: int, rounds: int) -> list[str]:
+    """The same N statements rendered by the local pool of 2 processes and by a
+    dask.distributed LocalCluster of 2 worker processes (one thread each) on
+    127.0.0.1, reached as a remote scheduler is: the engine's overhead."""
+    try:
+        import distributed
+    except ImportError:
+        return ["| 6 | Dask LocalCluster vs local pool | not run | the dask extra is not installed "
+                "(make install EXTRAS=dask) |"]
+    from pipeline.render import RenderConfig, render_statements
+    from pipeline.render.executors import DaskCluster
+
+    statements = statements_of(make_corpus(work / f"corpus-{n}", n))
+    config = RenderConfig(PROJECT / "templates", PROJECT / "fonts", work / "render-work",
+                          rendition_date="2026-11-28")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0", worker_dashboard_address=":0") as cluster:
+        executor = DaskCluster(cluster.scheduler_address)
+
+        def pool() -> None:
+            assert render_statements(statements, work / "pdf-pool", config, force=True, workers=2)[1].ok
+
+        def dask() -> None:
+            assert render_statements(statements, work / "pdf-dask", config, force=True, executor=executor)[1].ok
+
+        # warm-up: each Dask worker loads its Renderer (fonts) once and keeps it across builds,
+        # as a standing cluster does; the local pool starts its processes for each build
+        dask()
+        times = side_by_side(rounds, pool=pool, dask=dask)
+    rendered = sorted((work / "pdf-dask").rglob("*.pdf"))
+    same = len(rendered) == n and all(
+        (work / "pdf-pool" / p.relative_to(work / "pdf-dask")).read_bytes() == p.read_bytes() for p in rendered)
+    return [f"| 6 | render {n} statements: local pool, `workers=2` | {secs(times['pool'])} | |",
+            f"| 6 | render {n} statements: Dask `LocalCluster` of 2 workers (`--executor dask://…`) | "
+            f"{secs(times['dask'])} | throughput vs local pool: {ratio(times, 'pool', 'dask')}; "
+            f"same PDFs: {'yes' if same else 'NO'} |"]
+
+
 # -- machine and report ------------------------------------------------------------
 
 def machine() -> list[str]:
@@ -285,12 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny corpora: a check that the benchmark runs")
     parser.add_argument("--render-n", type=int, default=40, help="statements for the render comparisons")
     parser.add_argument("--noop-n", type=int, nargs="*", default=[1000], help="corpus sizes for no-op build, RSS and verify (none: render comparisons only)")
+    parser.add_argument("--dask-n", type=int, default=0, help="statements for the Dask LocalCluster vs local pool row (0: not run)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each side-by-side comparison")
     parser.add_argument("--work", type=Path, help="folder for corpora and builds (default: a temporary one)")
     parser.add_argument("--results", type=Path, help="write the table here (default: bench/RESULTS.md; none for --smoke)")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.render_n, args.noop_n, args.repeat = 3, [4], 1
+        args.render_n, args.noop_n, args.repeat, args.dask_n = 3, [4], 1, 3
     work = args.work or Path(tempfile.mkdtemp(prefix="statement-archive-bench-"))
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     rows = ["| # | what | time | result |", "| --- | --- | --- | --- |"]
@@ -306,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_builds(work, n, args.repeat, report)
     if args.noop_n:
         report(bench_verify(work, args.noop_n[0], args.repeat))
+    if args.dask_n:
+        report(bench_dask(work, args.dask_n, args.repeat))
     text = "\n".join([
         f"Command: `{command.strip()}` (total {time.perf_counter() - started:.0f} s)", "", *machine(), "", *rows, "",
     ])

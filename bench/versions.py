@@ -14,6 +14,12 @@ changed per version, twice — sharing unchanged files (the default) and with
   (each shared file read once per run);
 - ``verify --due 90d`` after one full pass and one more version: what it reads.
 
+With ``--one-package N`` (issue 15, item 4): one package of N statements,
+``verify`` with 1 and 2 workers against ``sha256sum``+``sha512sum`` (in chunks
+of 2,000 paths) and bagit-python's ``validate(processes=2)``, side by side;
+with ``--rss-n A B``: the peak RSS of ``python -m pipeline verify`` of one
+package of A and of B statements (each in its own child process).
+
 The package stage is called directly (no rendering): the PDFs are copies of
 the example PDFs in ``archive/`` (a real ``make`` output), each made unique by
 a trailing PDF comment, so file sizes are those of real renditions.
@@ -147,6 +153,62 @@ def read_in(output: str) -> tuple[int, int, int]:
     return len(lines), files, octets
 
 
+def bench_one_package(work: Path, n: int, rounds: int, pdfs: list[bytes]) -> list[str]:
+    """verify of one package of *n* statements: 1 vs 2 workers vs coreutils vs bagit-python."""
+    import subprocess
+
+    from pipeline.verify import verify_archive
+
+    archive = work / f"one-{n}" / "archive"
+    build_versions(work / f"one-{n}", archive, n, 1, True, pdfs)
+    [bag] = [p for p in archive.iterdir() if p.name.startswith("statements-")]
+    files = sorted(str(p) for p in (bag / "data").rglob("*") if p.is_file())
+
+    def coreutils() -> None:
+        for tool in ("sha256sum", "sha512sum"):  # in chunks: 30,000 paths exceed the argument-list limit
+            for start in range(0, len(files), 2000):
+                subprocess.run([tool, *files[start:start + 2000]], check=True, stdout=subprocess.DEVNULL)
+
+    contenders = {"one": lambda: verify_archive(archive, workers=1).ok or sys.exit("verify failed"),
+                  "two": lambda: verify_archive(archive, workers=2).ok or sys.exit("verify failed"),
+                  "coreutils": coreutils}
+    try:
+        import bagit
+        contenders["bagit"] = lambda: bagit.Bag(str(bag)).validate(processes=2)
+    except ImportError:
+        pass
+    verify_archive(archive)  # warm-up: the page cache, imports
+    times = side_by_side(rounds, **contenders)
+    size = sum(os.lstat(f).st_size for f in files)
+    rows = [f"| 4 | `verify --workers 1`, one package of {n} statements ({len(files)} payload files, {mib(size)}) "
+            f"| {secs(times['one'])} | |",
+            f"| 4 | `verify --workers 2`, the same | {secs(times['two'])} | speed-up vs 1 worker: "
+            f"{ratio(times, 'one', 'two')} (goal ≥ 1.8) |",
+            f"| 4 | `sha256sum` + `sha512sum` over the same payload files | {secs(times['coreutils'])} | verify "
+            f"(2 workers) vs coreutils: {ratio(times, 'coreutils', 'two')}; 1 worker: {ratio(times, 'coreutils', 'one')} |"]
+    if "bagit" in times:
+        rows.append(f"| 4 | bagit-python `Bag(path).validate(processes=2)` | {secs(times['bagit'])} | verify "
+                    f"(2 workers) vs bagit-python: {ratio(times, 'bagit', 'two')} |")
+    return rows
+
+
+def verify_rss(work: Path, n: int, pdfs: list[bytes]) -> str:
+    """Peak RSS (the largest process) of `python -m pipeline verify` of one package of *n* statements."""
+    import subprocess
+
+    archive = work / f"one-{n}" / "archive"
+    if not archive.is_dir():
+        build_versions(work / f"one-{n}", archive, n, 1, True, pdfs)
+    began = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", "verify", "--archive", str(archive), "--quiet",
+                              "--workers", "2"], cwd=PROJECT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0, f"verify of {n} statements exited {child.returncode}"
+    return (f"| 4 | peak RSS of `python -m pipeline verify --workers 2`, one package of {n} statements | "
+            f"{time.perf_counter() - began:.1f} s | {usage.ru_maxrss / 1024:.0f} MiB (goal flat, ≤ 400 MB) |")
+
+
 def mib(n: int) -> str:
     return f"{n / 2**20:.1f} MiB"
 
@@ -156,11 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", type=int, default=20)
     parser.add_argument("--statements", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one-package", type=int, default=0, metavar="N",
+                        help="also verify one package of N statements against coreutils and bagit-python")
+    parser.add_argument("--rss-n", type=int, nargs="*", default=[], metavar="N",
+                        help="peak RSS of verify of one package of each N statements")
+    parser.add_argument("--skip-versions", action="store_true", help="only the --one-package and --rss-n rows")
     parser.add_argument("--smoke", action="store_true", help="3 versions of 10 statements, 1 round")
     parser.add_argument("--results", type=Path, help="append the table here (default: bench/RESULTS.md; none for --smoke)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.versions, args.statements, args.repeat = 3, 10, 1
+        args.one_package, args.rss_n = 20, [10, 20]
     n, m = args.versions, args.statements
     command = "python bench/versions.py " + " ".join(argv if argv is not None else sys.argv[1:])
     work = Path(tempfile.mkdtemp(prefix="statement-archive-versions-"))
@@ -168,46 +236,53 @@ def main(argv: list[str] | None = None) -> int:
     rows = ["| # | what | time | result |", "| --- | --- | --- | --- |"]
     started = time.perf_counter()
     try:
-        shared, copied = work / "shared" / "archive", work / "copied" / "archive"
-        t_shared, first, changed = build_versions(work / "shared", shared, m, n, True, pdfs)
-        t_copied, _, _ = build_versions(work / "copied", copied, m, n, False, pdfs)
-        used_shared, used_copied = disk_used(shared), disk_used(copied)
-        floor = first + changed
-        rows += [
-            f"| 1 | {n} versions of {m} statements, 1% changed per version, copies (`--no-share`) | "
-            f"{t_copied:.1f} s to write | disk {mib(used_copied)} = {used_copied / floor:.2f}× one full copy "
-            f"plus changed files ({mib(floor)}) |",
-            f"| 1 | the same, sharing unchanged files (default) | {t_shared:.1f} s to write | "
-            f"disk {mib(used_shared)} = {used_shared / floor:.2f}× one full copy plus changed files "
-            f"(goal ≤ 1.1×); {used_copied / used_shared:.1f}× less than copies |",
-        ]
-        print("\n".join(rows[-2:]), flush=True)
-        verify(copied)  # warm-up: imports, the seal check's set-up, the page cache
-        for label, archive in (("copied", copied), ("shared", shared)):
-            times = side_by_side(args.repeat, one=lambda a=archive: verify(a, "--workers", "1"),
-                                 two=lambda a=archive: verify(a, "--workers", "2"))
-            rows += [f"| 3 | `verify --workers 1`, {label} archive ({n} packages) | {secs(times['one'])} | |",
-                     f"| 3 | `verify --workers 2`, {label} archive | {secs(times['two'])} | "
-                     f"speed-up vs 1 worker: {ratio(times, 'one', 'two')} (goal ≥ 1.8 at 10,000 statements) |"]
+        if args.one_package:
+            rows += bench_one_package(work, args.one_package, args.repeat, pdfs)
+            print("\n".join(rows[-4:]), flush=True)
+        for size in args.rss_n:
+            rows.append(verify_rss(work, size, pdfs))
+            print(rows[-1], flush=True)
+        if not args.skip_versions:
+            shared, copied = work / "shared" / "archive", work / "copied" / "archive"
+            t_shared, first, changed = build_versions(work / "shared", shared, m, n, True, pdfs)
+            t_copied, _, _ = build_versions(work / "copied", copied, m, n, False, pdfs)
+            used_shared, used_copied = disk_used(shared), disk_used(copied)
+            floor = first + changed
+            rows += [
+                f"| 1 | {n} versions of {m} statements, 1% changed per version, copies (`--no-share`) | "
+                f"{t_copied:.1f} s to write | disk {mib(used_copied)} = {used_copied / floor:.2f}× one full copy "
+                f"plus changed files ({mib(floor)}) |",
+                f"| 1 | the same, sharing unchanged files (default) | {t_shared:.1f} s to write | "
+                f"disk {mib(used_shared)} = {used_shared / floor:.2f}× one full copy plus changed files "
+                f"(goal ≤ 1.1×); {used_copied / used_shared:.1f}× less than copies |",
+            ]
             print("\n".join(rows[-2:]), flush=True)
-        # verify --due: a full pass at day n, one more version, then --due 90d a day later.
-        t0 = int(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc).timestamp())
-        full = read_in(verify(shared, epoch=t0))
-        src = work / "shared" / "statements"
-        again = [write_statement(src, i, 99 if i == 0 else 0, pdfs) for i in range(m)]
-        package_statements(again, shared, bagging_date=DATE + dt.timedelta(days=n), software_agent="bench",
-                           event_time=EVENT + dt.timedelta(days=n))
-        began = time.perf_counter()
-        due = read_in(verify(shared, "--due", "90d", epoch=t0 + 86400))
-        t_due = time.perf_counter() - began
-        began = time.perf_counter()
-        everything = read_in(verify(shared, epoch=t0 + 86400))
-        t_all = time.perf_counter() - began
-        rows += [f"| 2 | `verify` of all {everything[0]} packages after a full pass (for comparison) | {t_all:.2f} s | "
-                 f"{everything[1]} files, {mib(everything[2])} checked |",
-                 f"| 2 | `verify --due 90d` a day after a full pass of {full[0]} packages and one new version | "
-                 f"{t_due:.2f} s | checked {due[0]} package(s), {due[1]} files, {mib(due[2])}: only what is due |"]
-        print("\n".join(rows[-2:]), flush=True)
+            verify(copied)  # warm-up: imports, the seal check's set-up, the page cache
+            for label, archive in (("copied", copied), ("shared", shared)):
+                times = side_by_side(args.repeat, one=lambda a=archive: verify(a, "--workers", "1"),
+                                     two=lambda a=archive: verify(a, "--workers", "2"))
+                rows += [f"| 3 | `verify --workers 1`, {label} archive ({n} packages) | {secs(times['one'])} | |",
+                         f"| 3 | `verify --workers 2`, {label} archive | {secs(times['two'])} | "
+                         f"speed-up vs 1 worker: {ratio(times, 'one', 'two')} (goal ≥ 1.8 at 10,000 statements) |"]
+                print("\n".join(rows[-2:]), flush=True)
+            # verify --due: a full pass at day n, one more version, then --due 90d a day later.
+            t0 = int(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc).timestamp())
+            full = read_in(verify(shared, epoch=t0))
+            src = work / "shared" / "statements"
+            again = [write_statement(src, i, 99 if i == 0 else 0, pdfs) for i in range(m)]
+            package_statements(again, shared, bagging_date=DATE + dt.timedelta(days=n), software_agent="bench",
+                               event_time=EVENT + dt.timedelta(days=n))
+            began = time.perf_counter()
+            due = read_in(verify(shared, "--due", "90d", epoch=t0 + 86400))
+            t_due = time.perf_counter() - began
+            began = time.perf_counter()
+            everything = read_in(verify(shared, epoch=t0 + 86400))
+            t_all = time.perf_counter() - began
+            rows += [f"| 2 | `verify` of all {everything[0]} packages after a full pass (for comparison) | {t_all:.2f} s | "
+                     f"{everything[1]} files, {mib(everything[2])} checked |",
+                     f"| 2 | `verify --due 90d` a day after a full pass of {full[0]} packages and one new version | "
+                     f"{t_due:.2f} s | checked {due[0]} package(s), {due[1]} files, {mib(due[2])}: only what is due |"]
+            print("\n".join(rows[-2:]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = "\n".join([f"Command: `{command.strip()}` (total {time.perf_counter() - started:.0f} s)", "",

@@ -29,5 +29,6 @@ def test_versions_bench_smoke_runs_and_reports_every_measure(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=PROJECT / "bench",
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    for measure in ("copies (`--no-share`)", "sharing unchanged files", "`verify --workers 2`", "`verify --due 90d`"):
+    for measure in ("copies (`--no-share`)", "sharing unchanged files", "`verify --workers 2`", "`verify --due 90d`",
+                    "one package of 20 statements", "`sha256sum` + `sha512sum`", "peak RSS of `python -m pipeline verify"):
         assert measure in done.stdout, measure

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from pipeline.archive.package_check import verify_bag
-from pipeline.bagit.shared_digests import SharedDigests
+from pipeline.bagit.shared_digests import SharedDigests, worker_pool
 from pipeline.cli import main
 from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, package_link
 from pipeline.package import package_statements
@@ -68,6 +68,31 @@ def test_two_workers_give_the_same_result_as_one(archive):
     assert sorted(p.name for p in one.packages if not p.ok) == names(archive)  # one file, three names
     lines = lambda workers: cli(archive, "--workers", str(workers))[1]  # noqa: E731
     assert lines(1) == lines(2) and "B004" in lines(1)
+
+
+def test_two_workers_over_many_packages_give_the_same_result_as_one(archive, tmp_path):
+    # Four packages with two workers: hashed first, then checked in worker processes
+    # (three, above, are checked in this process while the workers hash).
+    bodies = {IDS[0]: "Edit 3.\n", IDS[1]: "Edit 1.\n", IDS[2]: "Edit 2.\n"}
+    current = [make_statement(tmp_path / "statements", i, **({"body": bodies[i]} if i in bodies else {})) for i in IDS]
+    package_statements(current, archive, bagging_date=DATE + dt.timedelta(days=3), software_agent=AGENT,
+                       event_time=EVENT_TIME)
+    assert len(names(archive)) == 4
+    one, two = verify_archive(archive, workers=1), verify_archive(archive, workers=2)
+    assert one.ok and one == two
+    flip_byte(archive / names(archive)[0] / "data" / IDS[3] / f"{IDS[3]}.pdf", offset=2)  # shared by all four
+    one, two = verify_archive(archive, workers=1), verify_archive(archive, workers=2)
+    assert not one.ok and one == two
+    assert sorted(p.name for p in one.packages if not p.ok) == names(archive)
+
+
+def test_hashing_workers_read_each_file_once(archive):
+    with worker_pool(2) as pool:
+        shared = SharedDigests(pool)
+        results = [verify_bag(archive / n, mode="full", package_rules=True, shared=shared) for n in names(archive)]
+    alone = SharedDigests()
+    assert results == [verify_bag(archive / n, mode="full", package_rules=True, shared=alone) for n in names(archive)]
+    assert all(r.ok for r in results) and shared.files_read == alone.files_read > 0
 
 
 def test_a_shared_file_is_read_once_and_counts_for_every_version(archive):

@@ -15,12 +15,14 @@ from typing import Mapping
 
 @dataclass(frozen=True)
 class BagTree:
-    """Regular files (path → size), folders, and entries that are not safe to read."""
+    """Regular files (path → size, and → (device, inode)), folders, and entries
+    that are not safe to read."""
 
     files: Mapping[str, int] = field(default_factory=dict)
     folders: frozenset[str] = frozenset()
     unsafe: Mapping[str, str] = field(default_factory=dict)
     unreadable: Mapping[str, str] = field(default_factory=dict)
+    inodes: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
 
 def scan_tree(root: Path) -> BagTree:
@@ -29,6 +31,7 @@ def scan_tree(root: Path) -> BagTree:
     folders: set[str] = set()
     unsafe: dict[str, str] = {}
     unreadable: dict[str, str] = {}
+    inodes: dict[str, tuple[int, int]] = {}
 
     def walk(folder: Path, prefix: str) -> None:
         try:
@@ -48,14 +51,15 @@ def scan_tree(root: Path) -> BagTree:
                 walk(Path(entry.path), rel + "/")
             elif entry.is_file(follow_symlinks=False):
                 try:
-                    files[rel] = entry.stat(follow_symlinks=False).st_size
+                    info = entry.stat(follow_symlinks=False)
+                    files[rel], inodes[rel] = info.st_size, (info.st_dev, info.st_ino)
                 except OSError as exc:
                     unreadable[rel] = exc.strerror or str(exc)
             else:
                 unsafe[rel] = "not a regular file or folder (device, pipe or socket)"
 
     walk(root, "")
-    return BagTree(files, frozenset(folders), unsafe, unreadable)
+    return BagTree(files, frozenset(folders), unsafe, unreadable, inodes)
 
 
 def _is_utf8(name: str) -> bool:

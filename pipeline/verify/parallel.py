@@ -1,27 +1,35 @@
-"""Checking packages in worker processes, each shared file read once.
+"""Checking packages with more than one core, each shared file read once.
 
 With one worker, packages are checked in turn in this process, and a file
 with names in several versions (hard links) is read once
-(:class:`pipeline.bagit.shared_digests.SharedDigests`). With more, checking a
-package is mostly not hashing (listing, parsing manifests, path rules), so
-whole packages go to the workers, not just the hashing: first every distinct
-file of the chosen packages is hashed once across the workers, then each
-worker checks whole packages with those digests at hand (a file that changed
-identity since is read again). The results are the same, in the same order.
+(:class:`pipeline.bagit.shared_digests.SharedDigests`). With more, in full
+mode, files are hashed in that many worker processes, in batches of similar
+size, and then:
 
-With a budget, packages go out in rounds of one per worker and no new round
-starts once the budget is spent; each worker then keeps its own digests, so a
-shared file is read at most once per worker.
+- few packages (fewer than two per worker; a large archive is often one
+  package of many statements): they are checked here in turn, each one's
+  files hashed in the workers *while* this process lists them, parses the
+  manifests and applies the path rules (as much work as hashing, for
+  typical 50 KB PDFs); a check waits only for the batch of the file it needs;
+- many packages: every distinct file is hashed first, then worker
+  processes check whole packages with those digests at hand.
+
+Either way a file that changed identity since its batch read it is read
+again, and the results are the same, in the same order, as with one worker.
+
+With a budget, packages go out to worker processes in rounds of one per
+worker and no new round starts once the budget is spent; each worker then
+keeps its own digests, so a shared file is read at most once per worker.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Sequence
 
 from pipeline.archive.package_check import verify_bag
-from pipeline.bagit.manifest import WRITTEN_ALGORITHMS
 from pipeline.bagit.shared_digests import SharedDigests, worker_pool
 from pipeline.bagit.validator import FULL
 from pipeline.core.records import PackageVerification
@@ -34,20 +42,24 @@ def check_packages(archive_dir: Path, chosen: Sequence[str], mode: str, workers:
                    files_of: Callable[[Path, Sequence[str]], list[Path]]) -> list[PackageVerification]:
     """Each package of *chosen* checked on its own, in *chosen*'s order, for as
     long as *keep_going* allows (at least one)."""
-    shared = SharedDigests() if mode == FULL else None
-    if workers <= 1 or len(chosen) < 2:
-        results: list[PackageVerification] = []
-        for entry in chosen:
-            if keep_going is not None and results and not keep_going():
-                break
-            results.append(verify_bag(archive_dir / entry, label=entry, mode=mode, package_rules=True,
-                                      shared=shared))
-        return results
-    if shared is not None and keep_going is None:
+    if workers <= 1 or len(chosen) < 2 or (keep_going is None and mode == FULL and len(chosen) < 2 * workers):
+        with worker_pool(workers) if workers > 1 and mode == FULL else nullcontext() as pool:
+            shared = SharedDigests(pool) if mode == FULL else None
+            results: list[PackageVerification] = []
+            for entry in chosen:
+                if keep_going is not None and results and not keep_going():
+                    break
+                results.append(verify_bag(archive_dir / entry, label=entry, mode=mode, package_rules=True,
+                                          shared=shared))
+            return results
+    known = None
+    if keep_going is None:
         with worker_pool(workers) as pool:
-            shared.prehash(files_of(archive_dir, chosen), WRITTEN_ALGORITHMS, pool, workers)
+            hashed = SharedDigests(pool)
+            hashed.prehash(files_of(archive_dir, chosen))
+        known = hashed.without_pool()
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                             initargs=(archive_dir, mode, shared)) as pool:
+                             initargs=(archive_dir, mode, known or (SharedDigests() if mode == FULL else None))) as pool:
         if keep_going is None:
             return list(pool.map(_check_one, chosen))
         results = []
