@@ -9,6 +9,7 @@ where it sits is decided once, on purpose.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,14 @@ def _package_of(module: str) -> str | None:
 
 def _imports() -> dict[str, set[tuple[str, str]]]:
     """Package → {(imported package, where)} for every import of pipeline code."""
+    return _imports_under(PIPELINE)
+
+
+@functools.lru_cache(maxsize=None)  # read once per process, not once per parametrized package
+def _imports_under(pipeline: Path) -> dict[str, set[tuple[str, str]]]:
     found: dict[str, set[tuple[str, str]]] = {}
-    for path in sorted(PIPELINE.rglob("*.py")):
-        relative = path.relative_to(PIPELINE.parent)
+    for path in sorted(pipeline.rglob("*.py")):
+        relative = path.relative_to(pipeline.parent)
         parts = relative.with_suffix("").parts
         if len(parts) < 3:  # pipeline/__init__.py, pipeline/__main__.py
             continue
