@@ -32,7 +32,9 @@ FILL_IN = "not found in the capture: fill in before review"
 _MOJIBAKE = re.compile(r"(?:â€.?|Ã.|Â[\xa0-\xbf])")  # only to quote an example
 # Words holding a character beyond ASCII and everyday typography (curly quotes,
 # dashes, ellipsis, guillemets, no-break space): the only place mojibake can be.
-_TYPOGRAPHY = str.maketrans(dict.fromkeys("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0", "'"))
+_TYPOGRAPHY_CHARS = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0"
+_TYPOGRAPHY = str.maketrans(dict.fromkeys(_TYPOGRAPHY_CHARS, "'"))
+_BEYOND_TYPOGRAPHY = re.compile(f"[^\\x00-\\x7f{_TYPOGRAPHY_CHARS}]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_ASCII_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
 _LATIN_WORD = re.compile(r"[a-zà-ÿ]+")
@@ -142,6 +144,9 @@ def draft_capture(capture: Capture) -> Draft:
 def _looks_like_mojibake(text: str) -> bool:
     # Mojibake is made of non-ASCII characters: ftfy need only read the words
     # that hold some (its check over a whole page costs more than the extraction).
+    # Most pages have no such character at all: one scan in C says so.
+    if _BEYOND_TYPOGRAPHY.search(text) is None:
+        return False
     words = " ".join(w for w in text.split() if not w.isascii() and not w.translate(_TYPOGRAPHY).isascii())
     return bool(words) and ftfy.is_bad(words)
 
