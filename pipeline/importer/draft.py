@@ -15,8 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import ftfy
-
 from pipeline import SOFTWARE_AGENT
 from pipeline.core.records import Problem
 from pipeline.importer.captures import Capture
@@ -118,6 +116,8 @@ def draft_capture(capture: Capture) -> Draft:
     for warning in warnings:
         warn("I005", warning)
     if _looks_like_mojibake(text):
+        import ftfy  # see _looks_like_mojibake
+
         sample = (_MOJIBAKE.search(text) or re.search(r".", text)).group(0)
         warn("I004", f"the text looks like mojibake (e.g. {sample!r}; ftfy would read it as "
                      f"{ftfy.fix_text(sample)!r}); the capture is archived as it is and the text is not repaired")
@@ -147,6 +147,9 @@ def _looks_like_mojibake(text: str) -> bool:
     # Most pages have no such character at all: one scan in C says so.
     if _BEYOND_TYPOGRAPHY.search(text) is None:
         return False
+    # ftfy is imported only for such a page: a worker drafting plain pages never loads it.
+    import ftfy
+
     words = " ".join(w for w in text.split() if not w.isascii() and not w.translate(_TYPOGRAPHY).isascii())
     return bool(words) and ftfy.is_bad(words)
 
