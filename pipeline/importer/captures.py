@@ -23,8 +23,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
-from warcio.archiveiterator import ArchiveIterator
-
 from pipeline.bagit.paths import unsafe_reason
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -188,7 +186,7 @@ def _saved_resources(folder: Path) -> SavedResources:
 def _warc(origin: str, data: bytes, urls: frozenset[str] | None, container: dict[str, Any]
           ) -> Iterator[Capture | Skipped]:
     compressed = data[:2] == b"\x1f\x8b"
-    stream = ArchiveIterator(io.BytesIO(data), arc2warc=True)
+    stream = _records(data, arc2warc=True)
     try:
         for record in stream:
             if record.rec_type not in ("response", "resource", "revisit"):
@@ -239,9 +237,17 @@ def _warc(origin: str, data: bytes, urls: frozenset[str] | None, container: dict
         raise CaptureUnreadable(f"is not a readable WARC ({str(exc)[:120]})") from None
 
 
+def _records(data: bytes, **options: Any) -> Iterator[Any]:
+    # Imported by the process that reads WARCs, not by each worker process
+    # that only drafts (warcio brings fsspec and asyncio: a tenth of a second).
+    from warcio.archiveiterator import ArchiveIterator
+
+    return ArchiveIterator(io.BytesIO(data), **options)
+
+
 def _single_record(evidence: bytes) -> bool:
     try:
-        return sum(1 for _ in ArchiveIterator(io.BytesIO(evidence))) == 1
+        return sum(1 for _ in _records(evidence)) == 1
     except Exception:  # noqa: BLE001 - any failure means "not a whole record"
         return False
 

@@ -15,8 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import ftfy
-
 from pipeline import SOFTWARE_AGENT
 from pipeline.core.records import Problem
 from pipeline.importer.captures import Capture
@@ -32,7 +30,9 @@ FILL_IN = "not found in the capture: fill in before review"
 _MOJIBAKE = re.compile(r"(?:â€.?|Ã.|Â[\xa0-\xbf])")  # only to quote an example
 # Words holding a character beyond ASCII and everyday typography (curly quotes,
 # dashes, ellipsis, guillemets, no-break space): the only place mojibake can be.
-_TYPOGRAPHY = str.maketrans(dict.fromkeys("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0", "'"))
+_TYPOGRAPHY_CHARS = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u00a0"
+_TYPOGRAPHY = str.maketrans(dict.fromkeys(_TYPOGRAPHY_CHARS, "'"))
+_BEYOND_TYPOGRAPHY = re.compile(f"[^\\x00-\\x7f{_TYPOGRAPHY_CHARS}]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_ASCII_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
 _LATIN_WORD = re.compile(r"[a-zà-ÿ]+")
@@ -116,6 +116,8 @@ def draft_capture(capture: Capture) -> Draft:
     for warning in warnings:
         warn("I005", warning)
     if _looks_like_mojibake(text):
+        import ftfy  # see _looks_like_mojibake
+
         sample = (_MOJIBAKE.search(text) or re.search(r".", text)).group(0)
         warn("I004", f"the text looks like mojibake (e.g. {sample!r}; ftfy would read it as "
                      f"{ftfy.fix_text(sample)!r}); the capture is archived as it is and the text is not repaired")
@@ -142,6 +144,12 @@ def draft_capture(capture: Capture) -> Draft:
 def _looks_like_mojibake(text: str) -> bool:
     # Mojibake is made of non-ASCII characters: ftfy need only read the words
     # that hold some (its check over a whole page costs more than the extraction).
+    # Most pages have no such character at all: one scan in C says so.
+    if _BEYOND_TYPOGRAPHY.search(text) is None:
+        return False
+    # ftfy is imported only for such a page: a worker drafting plain pages never loads it.
+    import ftfy
+
     words = " ".join(w for w in text.split() if not w.isascii() and not w.translate(_TYPOGRAPHY).isascii())
     return bool(words) and ftfy.is_bad(words)
 

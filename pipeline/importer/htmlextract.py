@@ -22,7 +22,7 @@ import trafilatura
 from htmldate import find_date
 from lxml.etree import XPath, tostring
 from trafilatura.metadata import extract_metadata
-from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.settings import DEFAULT_CONFIG, Extractor
 from trafilatura.utils import load_html
 
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li td th dt dd blockquote pre figcaption caption address div "
@@ -45,6 +45,21 @@ def _config():
     # and would differ between a worker and the parent; inputs are bounded instead.
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
     return config
+
+
+@lru_cache(maxsize=1)
+def _text_options() -> Extractor:
+    # What bare_extraction builds from its keyword arguments on every call
+    # (reading a dozen config values each time), built once per process.
+    return Extractor(config=_config(), output_format="python", comments=False, tables=True, dedup=False,
+                     with_metadata=False)
+
+
+def _options_for(url: str) -> Extractor:
+    options = copy.copy(_text_options())  # the cached one is never changed
+    options.url = url or None
+    options.source = options.url and options.url.encode("utf-8", "replace").decode("utf-8")
+    return options
 
 
 @dataclass(frozen=True)
@@ -71,10 +86,7 @@ def extract_html(text: str, *, fragment: bool, url: str = "") -> HtmlExtraction:
     # The text only: the fields a draft needs are read from the page below, and
     # its date by htmldate, as trafilatura would; its other metadata (authors,
     # categories, tags, licence, image) cost a third of its time and are not used.
-    document = trafilatura.bare_extraction(
-        tree, url=url or None, with_metadata=False, include_comments=False, include_tables=True,
-        deduplicate=False, config=_config(),
-    )
+    document = trafilatura.bare_extraction(tree, options=_options_for(url))
     extracted = (document.text if document is not None else "") or ""
     lines = [line.strip() for line in extracted.split("\n") if line.strip()]
     facts = _facts(tree, text, url)

@@ -62,8 +62,30 @@ def metadata_document(draft: Draft, identifier: str, options: ImportOptions) -> 
     return metadata
 
 
+# The derivation's runs (what was kept and dropped: hundreds on a long page) are
+# one line each; every other field is indented as json.dumps(indent=2) would.
+ONE_LINE_EACH = (("extraction", "kept"), ("extraction", "dropped"))
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # json's C encoder
+
+
 def encode_metadata(metadata: dict[str, Any]) -> bytes:
-    return (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The metadata file: readable and editable fields, each derivation run on one line.
+
+    ``json.dumps(indent=...)`` runs json's pure-Python encoder over every
+    value; the runs, most of the file, go through the C one instead.
+    """
+    return (_indented(metadata, "", ()) + "\n").encode("utf-8")
+
+
+def _indented(value: Any, margin: str, where: tuple[str, ...]) -> str:
+    inner = margin + "  "
+    if isinstance(value, dict) and value:
+        return "{\n" + ",\n".join(f"{inner}{_ONE_LINE(str(key))}: {_indented(item, inner, (*where, str(key)))}"
+                                  for key, item in value.items()) + f"\n{margin}}}"
+    if isinstance(value, list) and value:
+        each = _ONE_LINE if where in ONE_LINE_EACH else (lambda item: _indented(item, inner, where))
+        return "[\n" + ",\n".join(inner + each(item) for item in value) + f"\n{margin}]"
+    return _ONE_LINE(value)
 
 
 def _existing_captures(into: Path) -> tuple[dict[str, str], set[str]]:
