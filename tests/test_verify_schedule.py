@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+from concurrent.futures import Executor, Future
 
 import pytest
 
@@ -119,6 +120,63 @@ def test_a_file_rewritten_after_it_was_read_is_read_again(archive):
     os.utime(archive / second / path, ns=(stamp, stamp + 1))  # a tick later, whatever the clock's grain
     after = shared.hash_in_bag(archive / second, path, ["sha256"])
     assert after.digests != before.digests and shared.files_read == 2
+
+
+class HashHere(Executor):
+    """A hashing pool that runs each task in this process as it is handed over,
+    with *before* and *after* run around the batch that holds *path*: the
+    moment between listing a file and a worker process reading it."""
+
+    def __init__(self, path, before, after=lambda: None):
+        self.path, self.before, self.after = str(path), before, after
+
+    def submit(self, fn, /, *args, **kwargs):
+        ours = bool(args) and isinstance(args[0], tuple) and self.path in args[0]
+        if ours:
+            self.before()
+        done = Future()
+        done.set_result(fn(*args, **kwargs))
+        if ours:
+            self.after()
+        return done
+
+
+def swap_in(target, data):
+    """Put a new file (another inode) under *target*'s name, holding *data*."""
+    stand_in = target.with_name("stand-in.tmp")
+    stand_in.write_bytes(data)
+    os.replace(stand_in, target)
+
+
+@pytest.mark.parametrize("change", ["none", "swapped", "rewritten", "swapped and put back"])
+def test_a_file_changed_between_listing_and_hashing_is_judged_as_it_is(archive, change):
+    # The hashing process's digest counts for a name only if it read the file object
+    # listed under that name; otherwise the name is read again where it is checked.
+    package = archive / names(archive)[-1]
+    path = f"data/{IDS[3]}/{IDS[3]}.pdf"  # shared by all three versions (one inode)
+    target, kept = package / path, package / "kept.tmp"
+    damaged = bytearray(target.read_bytes())
+    damaged[2] ^= 0x01
+    before, after = {
+        "none": (lambda: None, lambda: None),
+        "swapped": (lambda: swap_in(target, bytes(damaged)), lambda: None),
+        "rewritten": (lambda: flip_byte(target, offset=2), lambda: None),
+        "swapped and put back": (lambda: (os.link(target, kept), swap_in(target, bytes(damaged))),
+                                 lambda: os.replace(kept, target)),
+    }[change]
+    shared = SharedDigests(HashHere(target, before, after))
+    result = verify_bag(package, mode="full", package_rules=True, shared=shared)
+    alone = SharedDigests()
+    after_all = verify_bag(package, mode="full", package_rules=True, shared=alone)
+    assert result == after_all  # as one process reading each file where it is checked finds it
+    mismatch = [p for p in result.problems if p.code == "B004" and p.file == f"{package.name}/{path}"]
+    if change in ("swapped", "rewritten"):
+        assert mismatch and not result.ok
+    else:
+        assert result.ok and not mismatch
+    # read again here only when the file hashed is not the one under the name at the
+    # check (a file swapped or rewritten before hashing is, and is not read twice)
+    assert shared.files_read == alone.files_read + (change == "swapped and put back")
 
 
 # -- fixity on a schedule ----------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from pipeline.archive.folder import PackageName, parse_package_name
 from pipeline.bagit.manifest import noncanonical_reason
@@ -45,12 +45,17 @@ def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
     parsed = parse_package_name(path.name)
     if package_rules is None:
         package_rules = parsed is not None
+    ours = package_rules and path.is_dir() and not path.is_symlink()
+    canonical = {}
+    if ours and mode != FAST and shared is not None:  # read beside the bag check, in the pool if any
+        canonical = {name: shared.run_aside(_canonical_problems, path, label, name) for name in REQUIRED_TAG_FILES}
     found = check_bag(path, label, mode=mode, shared=shared)
     problems = list(found.problems)
-    if package_rules and path.is_dir() and not path.is_symlink():
+    if ours:
         # What other bags may do (with a warning), our packages may not.
         problems = [q for p in problems if (q := _as_package_problem(p, label)) is not None]
-        problems += _policy_problems(path, label, parsed, found, mode)
+        problems += _policy_problems(path, label, parsed, found, mode,
+                                     {name: done.result() for name, done in canonical.items()})
     return PackageVerification(
         name=label,
         path=path,
@@ -63,9 +68,10 @@ def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
 
 
 def _policy_problems(path: Path, label: str, parsed: PackageName | None,
-                     found: BagCheck, mode: str) -> list[Problem]:
+                     found: BagCheck, mode: str, canonical: Mapping[str, list[Problem]]) -> list[Problem]:
     """Our rules on top of RFC 8493: the tag files and bag-info fields we rely
-    on, full tag-manifest coverage, and manifests in our writer's form."""
+    on, full tag-manifest coverage, and manifests in our writer's form
+    (*canonical*: those problems per tag file, where already looked for)."""
     problems = []
     for name in REQUIRED_TAG_FILES:
         if not (path / name).is_file() or (path / name).is_symlink():
@@ -74,7 +80,7 @@ def _policy_problems(path: Path, label: str, parsed: PackageName | None,
             problems.append(Problem(code, f"{label}/{name}", "",
                                     "missing (every package of this archive has one)"))
         elif mode != FAST:
-            problems += _canonical_problems(path, label, name)
+            problems += canonical[name] if name in canonical else _canonical_problems(path, label, name)
     for name in found.uncovered_tag_files:
         problems.append(Problem("B006", f"{label}/{name}", "",
                                 "not covered by the tag manifests (this archive's packages "

@@ -10,28 +10,33 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
+
+#: (device, inode, size, modification and change times in ns): a file object as it was when seen.
+Identity = tuple[int, int, int, int, int]
 
 
 @dataclass(frozen=True)
 class BagTree:
-    """Regular files (path → size, and → (device, inode)), folders, and entries
-    that are not safe to read."""
+    """Regular files (path → size, and → identity as listed: device, inode, size,
+    modification and change times in ns), folders, and entries that are not
+    safe to read."""
 
     files: Mapping[str, int] = field(default_factory=dict)
     folders: frozenset[str] = frozenset()
     unsafe: Mapping[str, str] = field(default_factory=dict)
     unreadable: Mapping[str, str] = field(default_factory=dict)
-    inodes: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    identities: Mapping[str, Identity] = field(default_factory=dict, compare=False)
 
 
-def scan_tree(root: Path) -> BagTree:
-    """Walk *root* (sorted, links not followed)."""
+def scan_tree(root: Path, on_file: Callable[[str, Identity], None] | None = None) -> BagTree:
+    """Walk *root* (sorted, links not followed); *on_file* is told of each regular
+    file as soon as it is listed (to start reading it elsewhere while the walk goes on)."""
     files: dict[str, int] = {}
     folders: set[str] = set()
     unsafe: dict[str, str] = {}
     unreadable: dict[str, str] = {}
-    inodes: dict[str, tuple[int, int]] = {}
+    identities: dict[str, Identity] = {}
 
     def walk(folder: Path, prefix: str) -> None:
         try:
@@ -52,14 +57,17 @@ def scan_tree(root: Path) -> BagTree:
             elif entry.is_file(follow_symlinks=False):
                 try:
                     info = entry.stat(follow_symlinks=False)
-                    files[rel], inodes[rel] = info.st_size, (info.st_dev, info.st_ino)
+                    files[rel] = info.st_size
+                    identities[rel] = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                    if on_file is not None:
+                        on_file(rel, identities[rel])
                 except OSError as exc:
                     unreadable[rel] = exc.strerror or str(exc)
             else:
                 unsafe[rel] = "not a regular file or folder (device, pipe or socket)"
 
     walk(root, "")
-    return BagTree(files, frozenset(folders), unsafe, unreadable, inodes)
+    return BagTree(files, frozenset(folders), unsafe, unreadable, identities)
 
 
 def _is_utf8(name: str) -> bool:

@@ -11,17 +11,24 @@ file system's clock tick: a file rewritten within the same tick as it was
 read, during the run, keeps its digest until the next run (a change after a
 run is no different).
 
-With a pool of hashing processes (:func:`worker_pool`), a check hands the
-files it has just listed to the pool (:meth:`SharedDigests.expect`), in
-batches of about :data:`BATCH_BYTES`, and goes on listing and parsing while
-they are hashed; when it needs a digest it waits only for that file's batch.
+A check hands the files it has just listed, with the identity each had when
+listed (``lstat``), to :meth:`SharedDigests.expect`. With a pool of hashing
+processes (:func:`worker_pool`) they are hashed there, in batches of about
+:data:`BATCH_BYTES`, while the check goes on parsing; when it needs a digest
+it waits only for that file's batch. The process that hashes a file opens it
+without following links and calls ``fstat`` on the descriptor before and after
+reading; a digest is used for a listed name only if that identity is the one
+listed, so it is a digest of the very file object that was listed, read whole
+and unchanged (a file swapped, rewritten or re-linked between listing and
+hashing is read again where it is checked). The checking process therefore
+does not open the file a second time.
 Processes, not threads: hashlib releases the GIL, but a hashing thread takes
 it back several times per file and waits for it while this process parses
 (measured: hashing 1.6–1.8× slower beside a busy main thread).
 :meth:`SharedDigests.prehash` does the same for a list of files and waits for
 all of them. The results are the same as hashing in one process, file by
-file: a file whose identity changed since its batch read it is read again
-where it is checked.
+file: a file whose identity is not the one listed is read again where it is
+checked.
 """
 
 from __future__ import annotations
@@ -29,12 +36,13 @@ from __future__ import annotations
 import os
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
+from pipeline.bagit.disk import Identity
 from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, FileDigest, hash_stream
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-Identity = tuple[int, int, int, int, int]
+T = TypeVar("T")
 #: Bytes (and at most BATCH_FILES files) per task of a hashing process: a task per
 #: file would cost more in hand-overs than hashing a typical 50 KB PDF.
 BATCH_BYTES = 8 << 20
@@ -54,14 +62,21 @@ def _hash_path(path: str, algorithms: tuple[str, ...]) -> tuple[Identity, FileDi
         return None
     with os.fdopen(fd, "rb") as stream:
         try:
-            return _identity(os.fstat(fd)), hash_stream(stream, algorithms)
+            before = _identity(os.fstat(fd))
+            digest = hash_stream(stream, algorithms)
+            after = _identity(os.fstat(fd))
         except OSError:
             return None
+    return (after, digest) if after == before else None  # written to while read: read again where checked
 
 
-def _hash_batch(paths: Sequence[str], algorithms: tuple[str, ...]) -> list[tuple[Identity, FileDigest]]:
-    """One task of a hashing process: the files of *paths* that could be read."""
-    return [found for path in paths if (found := _hash_path(path, algorithms)) is not None]
+def _hash_batch(paths: Sequence[str], algorithms: tuple[str, ...]) -> list[tuple[Identity, int, tuple[str, ...]]]:
+    """One task of a hashing process: identity, bytes read and hex digests (in
+    *algorithms*' order) of the files of *paths* that could be read. Plain tuples: a third of
+    the time to pass back that dataclasses take."""
+    return [(identity, digest.size, tuple(digest.digests[a] for a in algorithms))
+            for path in paths if (found := _hash_path(path, algorithms)) is not None
+            for identity, digest in (found,)]
 
 
 class SharedDigests:
@@ -71,9 +86,14 @@ class SharedDigests:
     def __init__(self, pool: Executor | None = None) -> None:
         self._known: dict[Identity, FileDigest] = {}
         self._pool = pool
-        self._pending: dict[str, Future] = {}  # path → its batch, for files handed to the pool
-        self._batches: dict[Future, list[str]] = {}  # a batch not yet collected → its paths
+        self._listed: dict[str, Identity] = {}  # path → identity when listed, until it is checked
+        self._pending: dict[tuple[int, int], Future] = {}  # (device, inode) → its batch, while hashed
+        self._batches: dict[Future, list[tuple[int, int]]] = {}  # a batch not yet collected → its files
+        self._algorithms: dict[Future, tuple[str, ...]] = {}  # a batch not yet collected → what it hashes
         self._sent: set[tuple[int, int]] = set()  # (device, inode) of every file handed to the pool
+        self._batch: list[tuple[str, tuple[int, int]]] = []  # (path, (device, inode)) noted, not yet sent
+        self._batch_size = 0
+        self._batch_algorithms: set[str] = set()
         self.files_read = 0
         self.bytes_read = 0
 
@@ -84,42 +104,68 @@ class SharedDigests:
         return copy
 
     def hash_in_bag(self, root: Path, path: str, algorithms: Sequence[str]) -> FileDigest:
-        """Like :func:`pipeline.bagit.digests.hash_in_bag`, reading only files not yet read."""
+        """Like :func:`pipeline.bagit.digests.hash_in_bag`, reading only files not yet
+        read: a listed file (:meth:`expect`) whose digest is known under the identity
+        it was listed with is not opened again."""
         full = os.path.join(root, path)
+        wanted = set(algorithms)
+        listed = self._listed.pop(full, None)
+        if listed is not None:
+            if listed not in self._known and (batch := self._pending.get(listed[:2])) is not None:
+                self._collect(batch)  # being hashed in the pool: wait for it rather than read it twice
+            if (known := self._known.get(listed)) is not None and wanted <= set(known.digests):
+                return FileDigest(known.size, {a: known.digests[a] for a in sorted(wanted)})
+        # not listed, not hashed ahead, or not the file listed: read it here
         fd = os.open(full, os.O_RDONLY | _NOFOLLOW)
         with os.fdopen(fd, "rb") as stream:
             identity = _identity(os.fstat(fd))
-            known = self._known.get(identity)
-            if known is None and (batch := self._pending.get(full)) is not None:
-                self._collect(batch)  # being hashed in the pool: wait for it rather than read it twice
-                known = self._known.get(identity)
-            if known is not None and set(algorithms) <= set(known.digests):
-                return FileDigest(known.size, {a: known.digests[a] for a in sorted(set(algorithms))})
+            if identity not in self._known and (batch := self._pending.get(identity[:2])) is not None:
+                self._collect(batch)
+            if (known := self._known.get(identity)) is not None and wanted <= set(known.digests):
+                return FileDigest(known.size, {a: known.digests[a] for a in sorted(wanted)})
             digest = hash_stream(stream, algorithms)
         self._remember(identity, digest)
         return digest
 
-    def expect(self, root: Path, files: Mapping[str, tuple[int, tuple[int, int]]],
+    def run_aside(self, task: Callable[..., T], *args: object) -> "Future[T]":
+        """*task*(*args*) in a process of the pool while this one goes on, or here
+        and now without a pool (other reading a check can do beside the hashing)."""
+        if self._pool is not None:
+            return self._pool.submit(task, *args)
+        done: Future[T] = Future()
+        done.set_result(task(*args))
+        return done
+
+    def expect(self, root: Path, files: Mapping[str, Identity],
                algorithms: Sequence[str] = WRITTEN_ALGORITHMS) -> None:
-        """Start hashing *files* (paths in *root* → (size, (device, inode))) in the
-        pool, if there is one, each distinct file once, in batches of similar
-        size; returns at once."""
-        if self._pool is None:
-            return
-        wanted = tuple(sorted(set(algorithms)))
-        batch: list[str] = []
-        size = 0
-        for path, (length, inode) in files.items():
-            if inode in self._sent:
-                continue  # another name of a file already handed over (a hard link)
-            self._sent.add(inode)
-            batch.append(os.path.join(root, path))
-            size += length
-            if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
-                self._send(batch, wanted)
-                batch, size = [], 0
-        if batch:
-            self._send(batch, wanted)
+        """Note *files* (paths in *root* → identity when listed) as listed, and start
+        hashing them in the pool, if there is one (:meth:`expect_file`); returns at once."""
+        for path, identity in files.items():
+            self.expect_file(root, path, identity, algorithms)
+        self.flush()
+
+    def expect_file(self, root: Path, path: str, identity: Identity,
+                    algorithms: Sequence[str] = WRITTEN_ALGORITHMS) -> None:
+        """Note *path* in *root* as listed with *identity*; with a pool, add it to
+        the next batch to hash there, each distinct file once, in batches of
+        similar size (:meth:`flush` sends the last)."""
+        full = os.path.join(root, path)
+        self._listed[full] = identity
+        inode = identity[:2]
+        if self._pool is None or inode in self._sent or identity in self._known:
+            return  # nothing to hash ahead, or another name of a file already handed over or read
+        self._sent.add(inode)
+        self._batch.append((full, inode))
+        self._batch_size += identity[2]
+        self._batch_algorithms.update(algorithms)
+        if self._batch_size >= BATCH_BYTES or len(self._batch) >= BATCH_FILES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the files noted and not yet sent to the pool."""
+        if self._batch:
+            self._send(self._batch, tuple(sorted(self._batch_algorithms)))
+        self._batch, self._batch_size, self._batch_algorithms = [], 0, set()
 
     def prehash(self, files: Iterable[Path], algorithms: Sequence[str] = WRITTEN_ALGORITHMS) -> None:
         """Hash *files* (each distinct file not yet read, once) in the pool and wait for all."""
@@ -130,27 +176,30 @@ class SharedDigests:
             except OSError:
                 continue  # the check reports it
             if _identity(info) not in self._known:
-                listed[str(path)] = (info.st_size, (info.st_dev, info.st_ino))
+                listed[str(path)] = _identity(info)
         self.expect(Path("/"), listed, algorithms)  # absolute paths: joined to "/" they stay as they are
+        self._listed.clear()  # checked later, by name in their package, which lists them again
         while self._batches:
             self._collect(next(iter(self._batches)))
 
-    def _send(self, paths: list[str], algorithms: tuple[str, ...]) -> None:
+    def _send(self, files: list[tuple[str, tuple[int, int]]], algorithms: tuple[str, ...]) -> None:
         assert self._pool is not None
-        batch = self._pool.submit(_hash_batch, tuple(paths), algorithms)
-        self._batches[batch] = paths
-        self._pending.update(dict.fromkeys(paths, batch))
+        batch = self._pool.submit(_hash_batch, tuple(path for path, _ in files), algorithms)
+        self._batches[batch] = [inode for _, inode in files]
+        self._algorithms[batch] = algorithms
+        self._pending.update((inode, batch) for _, inode in files)
 
     def _collect(self, batch: Future) -> None:
         """Remember a batch's digests (waiting for it); its files are no longer pending."""
-        for path in self._batches.pop(batch, ()):
-            self._pending.pop(path, None)
+        for inode in self._batches.pop(batch, ()):
+            self._pending.pop(inode, None)
         try:
             found = batch.result()
         except Exception:  # noqa: BLE001 - a lost worker process: its files are hashed where checked
             found = []
-        for identity, digest in found:
-            self._remember(identity, digest)
+        algorithms = self._algorithms.pop(batch, ())
+        for identity, size, digests in found:
+            self._remember(identity, FileDigest(size, dict(zip(algorithms, digests))))
 
     def _remember(self, identity: Identity, digest: FileDigest) -> None:
         self.files_read += 1

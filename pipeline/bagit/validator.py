@@ -38,7 +38,7 @@ from pipeline.bagit.paths import is_payload_path, unsafe_reason
 from pipeline.bagit.tagfile import (
     BAG_INFO_TXT, BAGIT_TXT, PACKAGE_INFO_TXT, Declaration, ParsedTags, parse_tags, read_declaration,
 )
-from pipeline.bagit.disk import BagTree, scan_tree
+from pipeline.bagit.disk import BagTree, Identity, scan_tree
 from pipeline.bagit.shared_digests import SharedDigests
 from pipeline.bagit.versions import CURRENT, BagItVersion
 
@@ -86,11 +86,16 @@ def check_bag(root: Path, label: str, *, mode: str = FULL,
         found.add("B001", "", "not a folder, so not a bag")
         return BagCheck(found.sorted(), 0, 0, None)
 
-    tree = scan_tree(root)
-    if shared is not None and mode == FULL:  # hashed in its threads, if any, while we go on;
+    if shared is not None and mode == FULL:
+        # hashed in its processes, if any, while we go on listing and parsing;
         # not the tag manifests, which no manifest lists
-        shared.expect(root, {p: (n, tree.inodes[p]) for p, n in tree.files.items()
-                             if not p.startswith("tagmanifest-")})
+        def listed(path: str, identity: Identity) -> None:
+            if not path.startswith("tagmanifest-"):
+                shared.expect_file(root, path, identity)
+        tree = scan_tree(root, listed)
+        shared.flush()
+    else:
+        tree = scan_tree(root)
     for path, reason in sorted(tree.unsafe.items()):
         found.add("B007", path, reason)
     for path, reason in sorted(tree.unreadable.items()):

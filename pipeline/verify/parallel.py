@@ -14,8 +14,10 @@ size, and then:
 - many packages: every distinct file is hashed first, then worker
   processes check whole packages with those digests at hand.
 
-Either way a file that changed identity since its batch read it is read
-again, and the results are the same, in the same order, as with one worker.
+Either way a digest counts for a name only if the hashing process read the
+file object that was listed under it (same identity; the name is not opened
+again here), a file that changed in between is read again, and the results
+are the same, in the same order, as with one worker.
 
 With a budget, packages go out to worker processes in rounds of one per
 worker and no new round starts once the budget is spent; each worker then
