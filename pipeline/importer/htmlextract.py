@@ -172,26 +172,31 @@ def _first(tree, xpath: str) -> str:
     return ""
 
 
+#: Where each drafted field is looked for, in order, and how the draft names the place found.
+_SOURCES = {
+    "title": (("//h1", "html <h1>"), ("//meta[@property='og:title']/@content", "html <meta property=og:title>"),
+              ("//title", "html <title>")),
+    "issuer": (("//meta[@property='og:site_name']/@content", "html <meta property=og:site_name>"),
+               ("//meta[@name='publisher']/@content", "html <meta name=publisher>"),
+               ("//meta[@name='author']/@content", "html <meta name=author>")),
+    "language": (("/html/@lang | //html/@lang", "html lang attribute"),
+                 ("//meta[@http-equiv='Content-Language']/@content", "html <meta http-equiv=Content-Language>")),
+    "description": (("//meta[@property='og:description']/@content", "html <meta property=og:description>"),
+                    ("//meta[@name='description']/@content", "html <meta name=description>"),
+                    ("//meta[@name='twitter:description']/@content", "html <meta name=twitter:description>")),
+}
+
+
+def _first_source(tree, sources: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    """The first of *sources* the page has a value for: (value, where)."""
+    return next(((value, where) for xpath, where in sources if (value := _first(tree, xpath))), None)
+
+
 def _facts(tree, raw: str, capture_url: str) -> dict[str, tuple[str, str]]:
-    facts: dict[str, tuple[str, str]] = {}
-    for xpath, where in (("//h1", "html <h1>"), ("//meta[@property='og:title']/@content", "html <meta property=og:title>"),
-                         ("//title", "html <title>")):
-        if value := _first(tree, xpath):
-            facts["title"] = (value, where)
-            break
-    for xpath, where in (("//meta[@property='og:site_name']/@content", "html <meta property=og:site_name>"),
-                         ("//meta[@name='publisher']/@content", "html <meta name=publisher>"),
-                         ("//meta[@name='author']/@content", "html <meta name=author>")):
-        if value := _first(tree, xpath):
-            facts["issuer"] = (value, where)
-            break
+    facts = {field: found for field, sources in _SOURCES.items() if (found := _first_source(tree, sources))}
     if "issuer" not in facts and _compiled(_HAS_SITE_CLUES)(tree):  # a page without any holds no site name
         if sitename := extract_metadata(copy.deepcopy(tree), capture_url or None, _DATE_PARAMS).sitename:
             facts["issuer"] = (sitename, "trafilatura (site name)")
-    if lang := _first(tree, "/html/@lang | //html/@lang"):
-        facts["language"] = (lang, "html lang attribute")
-    elif lang := _first(tree, "//meta[@http-equiv='Content-Language']/@content"):
-        facts["language"] = (lang, "html <meta http-equiv=Content-Language>")
     if url := _first(tree, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
         if url.startswith(("http://", "https://")):
             facts["url"] = (url, "html <link rel=canonical> or <meta property=og:url>")
@@ -200,12 +205,6 @@ def _facts(tree, raw: str, capture_url: str) -> dict[str, tuple[str, str]]:
         tree, "//link[@rel='canonical']/@href") or capture_url or None
     if date := find_date(tree, url=page_url, **_DATE_PARAMS):  # a tree: htmldate copies it, never fetches
         facts["date"] = _date_with_precision(date, raw)
-    for xpath, where in (("//meta[@property='og:description']/@content", "html <meta property=og:description>"),
-                         ("//meta[@name='description']/@content", "html <meta name=description>"),
-                         ("//meta[@name='twitter:description']/@content", "html <meta name=twitter:description>")):
-        if value := _first(tree, xpath):
-            facts["description"] = (value, where)
-            break
     return facts
 
 
