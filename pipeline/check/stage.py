@@ -33,7 +33,7 @@ from pipeline.statements.files import ChangedSinceValidation, read_unchanged
 from pipeline.i18n import catalogue_language, document_type_label
 from pipeline.statements.edtf import parse_issue_date
 from pipeline.check.colophon import colophon_problems
-from pipeline.check.structtext import NoStructureTree, structure_text
+from pipeline.check.structtext import NoStructureTree, resolve, structure_text
 from pipeline.check.validators import Verdict, validate, verdict_problems
 
 #: Short variant name → (PDF/A part, conformance); the same names as render's.
@@ -52,10 +52,6 @@ LOGICAL = "structure tree"
 _HEX_STRING = re.compile(rb"(?<!<)<([0-9A-Fa-f\s]*)>(?!>)")
 
 
-def _resolve(obj: Any) -> Any:
-    return obj.get_object() if isinstance(obj, IndirectObject) else obj
-
-
 class _Checker:
     def __init__(self, item: RenderedStatement):
         self.item = item
@@ -69,7 +65,7 @@ class _Checker:
 
     # -- metadata -------------------------------------------------------
     def xmp(self, reader: PdfReader) -> ET.Element | None:
-        stream = _resolve(reader.trailer["/Root"].get("/Metadata"))
+        stream = resolve(reader.trailer["/Root"].get("/Metadata"))
         if stream is None:
             self.problem("C002", "no XMP metadata stream in the catalog")
             return None
@@ -116,7 +112,7 @@ class _Checker:
     def check_attachments(self, reader: PdfReader) -> None:
         root = reader.trailer["/Root"]
         statement = self.item.statement
-        af = [_resolve(ref) for ref in root.get("/AF", [])]
+        af = [resolve(ref) for ref in root.get("/AF", [])]
         part = VARIANT_IDS[self.item.variant][0]
         if part < 3:
             if af or reader.attachments:
@@ -135,7 +131,7 @@ class _Checker:
         seen = {}
         for spec in af:
             name = str(spec.get("/UF", spec.get("/F", "")))
-            data = _resolve(spec["/EF"]["/F"]).get_data()
+            data = resolve(spec["/EF"]["/F"]).get_data()
             seen[name] = (str(spec.get("/AFRelationship")), hashlib.sha256(data).hexdigest())
         for name, (relationship, digest) in expected.items():
             if name not in seen:
@@ -151,21 +147,21 @@ class _Checker:
     def check_fonts(self, reader: PdfReader) -> None:
         seen: set[int] = set()
         for number, page in enumerate(reader.pages, 1):
-            fonts = _resolve(_resolve(page.get("/Resources", {})).get("/Font", {}))
+            fonts = resolve(resolve(page.get("/Resources", {})).get("/Font", {}))
             for font_ref in fonts.values():
-                font = _resolve(font_ref)
+                font = resolve(font_ref)
                 key = font_ref.idnum if isinstance(font_ref, IndirectObject) else id(font)
                 if key in seen:
                     continue
                 seen.add(key)
                 name = str(font.get("/BaseFont"))
-                if isinstance(_resolve(font.get("/Encoding")), StreamObject):
+                if isinstance(resolve(font.get("/Encoding")), StreamObject):
                     # WeasyPrint writes an embedded CMap only to send glyphs it
                     # could not find to .notdef (and pypdf cannot decode it).
                     self.problem("C006", f"font {name} maps missing glyphs to .notdef (page {number})")
-                descendants = [_resolve(d) for d in font.get("/DescendantFonts", [])] or [font]
+                descendants = [resolve(d) for d in font.get("/DescendantFonts", [])] or [font]
                 for descendant in descendants:
-                    descriptor = _resolve(descendant.get("/FontDescriptor"))
+                    descriptor = resolve(descendant.get("/FontDescriptor"))
                     if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                         self.problem("C005", f"font {name} is not embedded (page {number})")
             data = page.get_contents().get_data() if page.get_contents() else b""

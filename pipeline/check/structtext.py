@@ -41,7 +41,8 @@ class NoStructureTree(ValueError):
     """The PDF has no structure tree to read its logical text from."""
 
 
-def _resolve(obj: Any) -> Any:
+def resolve(obj: Any) -> Any:
+    """*obj*, or the object it refers to (the check stage reads the PDF through this too)."""
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
@@ -51,7 +52,7 @@ def _hex_text(hex_digits: str) -> str:
 
 def _to_unicode(font: DictionaryObject) -> tuple[int, dict[int, str]]:
     """Bytes per character code, and each code's characters (``/ToUnicode``)."""
-    cmap = _resolve(font.get("/ToUnicode"))
+    cmap = resolve(font.get("/ToUnicode"))
     if cmap is None:
         return 1, {}
     data = cmap.get_data().decode("latin-1")
@@ -78,9 +79,9 @@ def _to_unicode(font: DictionaryObject) -> tuple[int, dict[int, str]]:
 def _marked_glyphs(reader: PdfReader, page: Any) -> dict[int, list[str]]:
     """Each marked-content sequence's glyphs (their characters), in drawing order, by MCID;
     a sequence with ``/ActualText`` gives that text as its one glyph."""
-    resources = _resolve(page.get("/Resources")) or {}
-    fonts = _resolve(resources.get("/Font")) or {}
-    properties = _resolve(resources.get("/Properties")) or {}
+    resources = resolve(page.get("/Resources")) or {}
+    fonts = resolve(resources.get("/Font")) or {}
+    properties = resolve(resources.get("/Properties")) or {}
     contents = page.get_contents()
     if contents is None:
         return {}
@@ -90,9 +91,9 @@ def _marked_glyphs(reader: PdfReader, page: Any) -> dict[int, list[str]]:
     font = (1, {})
     for operands, operator in ContentStream(contents, reader).operations:
         if operator in (b"BDC", b"BMC"):
-            props = _resolve(operands[1]) if operator == b"BDC" and len(operands) > 1 else None
+            props = resolve(operands[1]) if operator == b"BDC" and len(operands) > 1 else None
             if props is not None and not isinstance(props, DictionaryObject):
-                props = _resolve(properties.get(props))
+                props = resolve(properties.get(props))
             mcid = props.get("/MCID") if isinstance(props, DictionaryObject) else None
             mcid = int(mcid) if mcid is not None else (stack[-1] if stack else None)
             if isinstance(props, DictionaryObject) and "/ActualText" in props and mcid is not None:
@@ -105,7 +106,7 @@ def _marked_glyphs(reader: PdfReader, page: Any) -> dict[int, list[str]]:
         elif operator == b"Tf":
             name = str(operands[0])
             if name not in decoders:
-                decoders[name] = _to_unicode(_resolve(fonts.get(name)) or DictionaryObject())
+                decoders[name] = _to_unicode(resolve(fonts.get(name)) or DictionaryObject())
             font = decoders[name]
         elif operator in (b"Tj", b"TJ", b"'", b'"') and stack and stack[-1] is not None:
             strings = operands[0] if operator == b"TJ" else operands[-1:]
@@ -153,7 +154,7 @@ def logical_order(glyphs: list[str], right_to_left: bool) -> str:
 
 def _element_text(element: Any, page_ref: Any, pages: dict, marked: Any, right_to_left: bool,
                   out: list[str], depth: int = 0) -> None:
-    element = _resolve(element)
+    element = resolve(element)
     if depth > 200:  # a cyclic or absurdly deep tree
         raise ValueError("the structure tree is nested more than 200 deep")
     if isinstance(element, int):
@@ -182,7 +183,7 @@ def structure_text(reader: PdfReader, right_to_left: bool = False) -> list[str]:
     """The PDF's text, one string per marked-content sequence (a line, or part
     of one), in the structure tree's order. *right_to_left*: the document's
     base direction. Raises :class:`NoStructureTree`."""
-    root = _resolve(reader.trailer["/Root"].get("/StructTreeRoot"))
+    root = resolve(reader.trailer["/Root"].get("/StructTreeRoot"))
     if root is None:
         raise NoStructureTree("the PDF is not tagged (no /StructTreeRoot)")
     pages = {page.indirect_reference.idnum: page for page in reader.pages if page.indirect_reference}
