@@ -242,14 +242,14 @@ def test_source_changing_during_copy_leaves_no_package(tmp_path, statements, mon
     """The PDF is swapped between hashing (plan) and copying."""
     import pipeline.package.stage as stage
 
-    real_plan = stage._plan
+    real_plan = stage.plan
 
     def plan_then_swap(items, rendered):
         planned = real_plan(items, rendered)
         statements[0].pdf_path.write_bytes(b"%PDF swapped")
         return planned
 
-    monkeypatch.setattr(stage, "_plan", plan_then_swap)
+    monkeypatch.setattr(stage, "plan", plan_then_swap)
     with pytest.raises(ProblemsFound) as caught:
         package(statements, tmp_path / "archive")
     assert "changed since rendering" in caught.value.problems[0].message

@@ -19,6 +19,8 @@ from pipeline.core.files import file_lock
 
 LOCK_NAME = ".lock"
 INCOMING_NAME = ".incoming"
+#: Every package's index of what it holds (written by the package stage, read by submit and the catalogue).
+INDEX_PATH = "data/index.json"
 
 _GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._]*(?:-[A-Za-z0-9._]+)*")
 _NAME = re.compile(r"(?P<group>.+)-(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})-v(?P<version>[0-9]{4,})")

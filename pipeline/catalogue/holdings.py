@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.archive.folder import list_packages
+from pipeline.archive.folder import INDEX_PATH, list_packages
 from pipeline.bagit.manifest import parse_manifest
 from pipeline.bagit.paths import unsafe_reason
 from pipeline.bagit.tagfile import parse_tags
@@ -25,7 +25,6 @@ from pipeline.core.records import Problem
 from pipeline.events.log import EVENTS_NAME, LoggedEvent, read_events
 from pipeline.statements.files import Unreadable, read_file
 
-INDEX_PATH = "data/index.json"
 #: What the schema allows, so an identifier is always a safe page name.
 IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 #: The names this project's packages use; anything else is checked in full by unsafe_reason.

@@ -34,13 +34,11 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from pipeline.archive.folder import (
-    INCOMING_NAME, PackageName, archive_lock, list_packages, valid_group,
+    INCOMING_NAME, INDEX_PATH, PackageName, archive_lock, list_packages, valid_group,
 )
 from pipeline.bagit.manifest import parse_manifest, sha256_bytes
-from pipeline.bagit.paths import unsafe_reason
 from pipeline.bagit.writer import (
-    DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable,
-    plan_payload, write_bag,
+    DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable, write_bag,
 )
 from pipeline.archive.package_check import check_predecessor, payload_digest_problems
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
@@ -50,14 +48,13 @@ from pipeline.events.check import verify_event_log
 from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events, refusal_events
+from pipeline.package.layout import index_json, layout, plan
 from pipeline.package.provenance import is_statement_path, provenance_items
 from pipeline.package.refused import (
     RefusedStatement, carried_entries, carried_from, carried_items, refused_index,
 )
 from pipeline.package.sharing import changed_problem, share_unchanged
 
-INDEX_PATH = "data/index.json"
-INDEX_FIELDS = ("identifier", "title", "date_issued", "document_type", "languages")
 
 
 def package_statements(
@@ -115,7 +112,7 @@ def package_statements(
         withdrawn, problems = _withdrawn_now(rendered, withdrawals, before, newest, kept=carried)
         if problems:
             raise ProblemsFound("statements went missing", problems)
-        items, problems = _layout(rendered, (*before.withdrawn, *withdrawn))
+        items, problems = layout(rendered, (*before.withdrawn, *withdrawn))
         if problems:
             raise ProblemsFound("statements cannot be packaged", problems)
         previous_index = _read_from_package(*newest, INDEX_PATH) if newest and carried else None
@@ -128,7 +125,7 @@ def package_statements(
             items += carried_items(newest[1], before.manifest, carried) if carried else []
         if provenance is not None:
             items += provenance_items(provenance, rendered)
-        planned, problems = _plan(items, rendered)
+        planned, problems = plan(items, rendered)
         if problems:
             raise ProblemsFound("files changed since rendering", problems)
         if newest is not None and before.manifest == planned:
@@ -286,127 +283,6 @@ def _log_head(log_path: Path) -> tuple[int, str]:
         raise ArchiveError(f"the event log is damaged ({problems[0]}); nothing was written: "
                            "repair or restore it first (statement-archive events --check)")
     return log_head(log_path)
-
-
-def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
-               carried: Sequence[dict] = (), refused: Sequence[dict] = ()) -> bytes:
-    """``data/index.json``: statements by identifier, with their payload files, and
-    (when there are any) the statements withdrawn so far, with date and reason,
-    and those this run refused (``--archive-rest``; *carried*: their entries
-    carried over from the predecessor)."""
-    entries = list(carried)
-    for item in sorted(rendered, key=lambda r: r.statement.identifier):
-        statement = item.statement
-        entry = {key: statement.metadata.get(key) for key in INDEX_FIELDS}
-        entry["identifier"] = statement.identifier
-        entry["files"] = {kind: path for kind, path in _files_of(item)}
-        entries.append(entry)
-    entries.sort(key=lambda entry: entry["identifier"])
-    index: dict[str, object] = {"statements": entries}
-    if refused:
-        index["refused"] = list(refused)
-    if withdrawn:
-        index["withdrawn"] = [w.as_dict() for w in sorted(withdrawn, key=lambda w: w.identifier)]
-    text = json.dumps(index, sort_keys=True, indent=2, ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
-
-
-def _files_of(item: RenderedStatement) -> list[tuple[str, str]]:
-    identifier = item.statement.identifier
-    folder = f"data/{identifier}"
-    files = [
-        ("body", f"{folder}/{item.statement.body_path.name}"),
-        ("metadata", f"{folder}/{item.statement.metadata_path.name}"),
-        ("pdf", f"{folder}/{identifier}.pdf"),
-    ]
-    if item.statement.capture_path is not None:  # an imported statement's evidence, byte for byte
-        files.insert(0, ("capture", f"{folder}/{item.statement.capture_path.name}"))
-    # and its saved page's resources folder, each file under its own kind
-    files[1:1] = [(f"capture resource {inside}", f"{folder}/{inside}")
-                  for _, _, inside in item.statement.capture_resources]
-    return files
-
-
-def _sources_of(item: RenderedStatement) -> dict[str, tuple[Path, str]]:
-    """kind → (source file, expected sha256 or '' if unknown)."""
-    s = item.statement
-    sources = {
-        "body": (s.body_path, s.body_sha256),
-        "metadata": (s.metadata_path, s.metadata_sha256),
-        "pdf": (item.pdf_path, item.pdf_sha256),
-    }
-    if s.capture_path is not None:
-        sources["capture"] = (s.capture_path, s.capture_sha256)
-    for path, digest, inside in s.capture_resources:
-        sources[f"capture resource {inside}"] = (path, digest)
-    return sources
-
-
-def _layout(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
-            ) -> tuple[list[PayloadItem], list[Problem]]:
-    """Payload items for all statements; P003 for names that cannot be used."""
-    problems: list[Problem] = []
-    items = [PayloadItem(INDEX_PATH, content=index_json(rendered, withdrawn))]
-    seen: dict[str, str] = {INDEX_PATH: "the package index"}
-    for item in sorted(rendered, key=lambda r: r.statement.identifier):
-        identifier = item.statement.identifier
-        sources = _sources_of(item)
-        if reason := _unusable_segment(identifier):
-            problems.append(Problem("P003", str(item.statement.metadata_path), "/identifier",
-                                    f"identifier {identifier!r} cannot be a folder name: {reason}"))
-            continue
-        for kind, path in _files_of(item):
-            source = sources[kind][0]
-            if reason := next(filter(None, map(_unusable_segment, path[len(f"data/{identifier}/"):].split("/"))), None):
-                problems.append(Problem("P003", str(source), "", f"file name unusable: {reason}"))
-            elif path in seen or path == f"data/{identifier}":
-                problems.append(Problem(
-                    "P003", str(source), "",
-                    f"would be stored as {path}, which is already taken by {seen.get(path, path)}; "
-                    "rename the file or give the statement another identifier"))
-            else:
-                seen[path] = str(source)
-                items.append(PayloadItem(path, source=source))
-    return items, problems
-
-
-def _unusable_segment(name: str) -> str | None:
-    if "/" in name or "\\" in name:
-        return "contains a slash"
-    return unsafe_reason(name)
-
-
-def _plan(items: list[PayloadItem], rendered: Sequence[RenderedStatement],
-          ) -> tuple[dict[str, str], list[Problem]]:
-    """Each payload path's SHA-256, known before anything is written.
-
-    Reuses the digests taken when the statement was validated and the PDF
-    rendered or loaded (each computed from the bytes themselves) and reads
-    only files whose digest is unknown. That is safe because the copy pass
-    hashes every byte it copies and refuses files whose SHA-256 differs
-    (SourceChanged → P001), so each file is read once, and a build with
-    nothing changed reads no payload file at all.
-    """
-    known: dict[str, str] = {}
-    for statement in rendered:
-        sources = _sources_of(statement)
-        for kind, path in _files_of(statement):
-            known[path] = sources[kind][1].lower()
-    planned: dict[str, str] = {}
-    problems: list[Problem] = []
-    for item in items:
-        if item.content is None and known.get(item.bag_path):
-            planned[item.bag_path] = known[item.bag_path]
-            continue
-        try:
-            (digest,) = plan_payload([item]).values()
-        except SourceUnreadable as exc:
-            problems.append(Problem("P001", str(item.source), "",
-                                    f"missing or cannot be read ({exc.error.strerror or exc.error}); "
-                                    "run render again"))
-            continue
-        planned[item.bag_path] = digest.digests["sha256"]
-    return planned, problems
 
 
 def _existing(archive_dir: Path, group: str) -> list[tuple[PackageName, Path]]:

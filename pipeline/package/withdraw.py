@@ -12,10 +12,9 @@ import datetime
 import json
 from pathlib import Path
 
-from pipeline.archive.folder import list_packages
+from pipeline.archive.folder import INDEX_PATH, list_packages
 from pipeline.core.errors import InputError
 from pipeline.core.records import Withdrawal
-from pipeline.package.stage import INDEX_PATH
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, record_withdrawal
 
 

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.archive.folder import list_packages
+from pipeline.archive.folder import INDEX_PATH, list_packages
 from pipeline.bagit.manifest import parse_manifest
 from pipeline.core.errors import ArchiveError
 from pipeline.archive.package_check import verify_bag
 
-INDEX_PATH = "data/index.json"
 SHOWN_PROBLEMS = 5
 
 
