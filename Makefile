@@ -99,11 +99,25 @@ verify: $(STAMP)
 submit: $(STAMP)
 	$(CLI) submit $(ARGS)
 
+# pytest's temporary folders go to RAM (/dev/shm) when it has room: see
+# tools/test_tmp.py for why and when not. TEST_TMP= (empty) keeps them on disk;
+# TEST_TMP=/some/folder puts them there. Removed after a passing run, kept
+# (and named) after a failing one.
+TEST_TMP ?= $(shell $(PYTHON) tools/test_tmp.py $(CURDIR))
+define run_pytest
+	$(info $(PYTEST) $(1) $(ARGS))
+	@tmp="$(TEST_TMP)"; set --; \
+	if [ -n "$$tmp" ]; then echo "(pytest's temporary folders in $$tmp)"; set -- --basetemp="$$tmp"; fi; \
+	$(PYTEST) $(1) $(ARGS) "$$@"; rc=$$?; \
+	if [ -n "$$tmp" ]; then if [ $$rc -eq 0 ]; then rm -rf "$$tmp"; else echo "test files kept in $$tmp"; fi; fi; \
+	exit $$rc
+endef
+
 test: $(TEST_STAMP) fonts
-	$(PYTEST) $(TEST_SELECTION) $(ARGS)
+	$(call run_pytest,$(TEST_SELECTION))
 
 test-all: $(TEST_STAMP) fonts
-	$(PYTEST) $(ARGS)
+	$(call run_pytest,)
 
 # Never touches archive/: packages are permanent.
 clean:

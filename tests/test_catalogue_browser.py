@@ -50,11 +50,14 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, server, fonts_dir):
+def site(tmp_path_factory, server, fonts_dir, example_renditions):
     url, requests = server
     root = tmp_path_factory.mktemp("catalogue-browser")
     statements = root / "statements"
     shutil.copytree(Path(__file__).resolve().parents[1] / "statements", statements)
+    # The examples are already rendered (what the catalogue shows is the archive, not rendering);
+    # the hostile statement and the corrected seed are rendered here.
+    shutil.copytree(example_renditions, root / "build" / "pdf")
     payloads = _payloads(url)
     write_statement(statements, HOSTILE, payloads.pop("body"), suffix=".html", subjects=[f"{url}/subject"],
                     **payloads)

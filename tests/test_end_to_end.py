@@ -42,8 +42,11 @@ def packages(archive: Path) -> list[Path]:
 
 
 @pytest.fixture()
-def dirs(tmp_path, corpus_copy):
-    return {"statements": corpus_copy, "archive": tmp_path / "archive", "build": tmp_path / "build"}
+def dirs(tmp_path, corpus_copy, warm_build):
+    # The examples' renditions are already in the build folder (warm_build):
+    # these tests are about packages, versions and refusals, and rendering is
+    # tested cold elsewhere; an edited statement is still rendered here.
+    return {"statements": corpus_copy, "archive": tmp_path / "archive", "build": warm_build}
 
 
 def build(dirs, *extra: str, date: str = "2026-11-28") -> tuple[int, dict, str]:

@@ -34,7 +34,7 @@ __all__ = ["Run", "UsageProblem", "bagging_date", "build_parser", "event_time", 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS
+    from pipeline.render.variants import DEFAULT_VARIANT, VARIANTS
 
     parser = argparse.ArgumentParser(
         prog="statement-archive",

@@ -8,12 +8,24 @@ writes PDFs atomically with their render key, ``executors`` runs renderers
 in a pool or on Dask, and ``stage`` decides what to render.
 """
 
-from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS
-from pipeline.render.renderer import RenderConfig, Renderer, RenderRefused, render_fingerprint, rendition_facts
-from pipeline.render.stage import find_rendered, render_statements
-from pipeline.render.store import load_rendered
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_VARIANT", "VARIANTS", "RenderConfig", "RenderRefused", "Renderer", "find_rendered",
-    "load_rendered", "render_fingerprint", "render_statements", "rendition_facts",
-]
+import importlib
+
+# Loaded on first use (PEP 562): importing pipeline.render.variants, as the
+# CLI's --help does, must not import WeasyPrint.
+_WHERE = {
+    "DEFAULT_VARIANT": "variants", "VARIANTS": "variants",
+    "RenderConfig": "renderer", "RenderRefused": "renderer", "Renderer": "renderer",
+    "render_fingerprint": "renderer", "rendition_facts": "renderer",
+    "find_rendered": "stage", "render_statements": "stage",
+    "load_rendered": "store",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pipeline.render.{_WHERE[name]}"), name)

@@ -26,32 +26,10 @@ from pipeline.render.environ import temporary_environ
 from pipeline.render.fontfix import fill_empty_to_unicode
 from pipeline.render.sandbox import ATTACHMENT_SCHEME, SandboxedFetcher
 from pipeline.render.tagging import BoxNotes, complete_structure, recording_boxes
+from pipeline.render.variants import DEFAULT_VARIANT, PDFUA_PART, VARIANTS, is_tagged, ua_part  # noqa: F401  (re-exported)
 from pipeline.render.xmp import DocumentFacts, info_dictionary, xmp_packet
 
-#: Short names → (WeasyPrint variant, PDF/A part, conformance level).
-#: Level A is tagged by WeasyPrint; every tagged variant also claims PDF/UA-1.
-VARIANTS: dict[str, tuple[str, int, str]] = {
-    "1a": ("pdf/a-1a", 1, "A"),
-    "1b": ("pdf/a-1b", 1, "B"),
-    "2a": ("pdf/a-2a", 2, "A"),
-    "2b": ("pdf/a-2b", 2, "B"),
-    "2u": ("pdf/a-2u", 2, "U"),
-    "3a": ("pdf/a-3a", 3, "A"),
-    "3b": ("pdf/a-3b", 3, "B"),
-    "3u": ("pdf/a-3u", 3, "U"),
-}
-DEFAULT_VARIANT = "3a"
 _FIXED_INSTANT = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)  # for what must be set but is never shown
-PDFUA_PART = 1
-
-
-def is_tagged(variant: str) -> bool:
-    return VARIANTS[variant][2] == "A"
-
-
-def ua_part(variant: str) -> int | None:
-    """The PDF/UA part a variant claims: every tagged variant claims PDF/UA-1."""
-    return PDFUA_PART if is_tagged(variant) else None
 
 
 @dataclass(frozen=True)
