@@ -56,7 +56,7 @@ def rendered_languages(tmp_path_factory, project_dir, fonts_dir):
     tmp = tmp_path_factory.mktemp("labels")
     statements = []
     for lang, sentence in BODIES.items():
-        body = "\n\n".join(f"{sentence} {i}. " + sentence * 8 for i in range(45))
+        body = "\n\n".join(f"{sentence} {i}. " + sentence * 8 for i in range(20))  # two pages or more
         statements.append(write_statement(tmp / "in", f"labels-{lang.lower()}", body, languages=[lang],
                                           document_type="press conference", date_issued="2019-06"))
     rendered, report = render_statements(statements, tmp / "out", RenderConfig(
