@@ -20,7 +20,7 @@ from typing import Any
 
 import trafilatura
 from htmldate import find_date
-from lxml.etree import XPath, tostring
+from lxml.etree import XPath, iterwalk, tostring
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import DEFAULT_CONFIG, Extractor
 from trafilatura.utils import load_html
@@ -105,10 +105,18 @@ def _words(text: str) -> list[str]:
 
 def _leaf_blocks(tree) -> list[tuple[object, str]]:
     """(element, its text) for each block with text and no block inside it, in document order."""
-    # Both searches run inside libxml2 (tag filters), so Python sees only the blocks.
+    # One walk in libxml2 over the blocks only (the tree itself included, as
+    # tree.iter would): asking each block for a block inside it builds a
+    # 30-tag matcher per element, which cost more than the walk. A leaf's end
+    # comes right after its start, so leaves are found in document order.
     leaves = []
-    for element in tree.iter(*_BLOCKS):
-        if next(element.iterdescendants(*_BLOCKS), None) is None and (text := _squash(_text_of(element))):
+    holds_block: list[bool] = []  # for each open block: has a block started inside it?
+    for event, element in iterwalk(tree, events=("start", "end"), tag=_BLOCKS):
+        if event == "start":
+            if holds_block:
+                holds_block[-1] = True
+            holds_block.append(False)
+        elif not holds_block.pop() and (text := _squash(_text_of(element))):
             leaves.append((element, text))
     return leaves
 
@@ -164,45 +172,66 @@ def _compiled(xpath: str) -> XPath:
     return XPath(xpath)
 
 
-def _first(tree, xpath: str) -> str:
-    for found in _compiled(xpath)(tree):
-        value = _squash(found if isinstance(found, str) else found.text_content())
-        if value:
-            return value
-    return ""
+#: A place a drafted field is read from: (tag, (attribute, value) the element must have or None,
+#: the attribute holding the value or None for the element's text).
+Place = tuple[str, "tuple[str, str] | None", "str | None"]
+
+
+def _meta(attribute: str, value: str) -> Place:
+    return "meta", (attribute, value), "content"
 
 
 #: Where each drafted field is looked for, in order, and how the draft names the place found.
-_SOURCES = {
-    "title": (("//h1", "html <h1>"), ("//meta[@property='og:title']/@content", "html <meta property=og:title>"),
-              ("//title", "html <title>")),
-    "issuer": (("//meta[@property='og:site_name']/@content", "html <meta property=og:site_name>"),
-               ("//meta[@name='publisher']/@content", "html <meta name=publisher>"),
-               ("//meta[@name='author']/@content", "html <meta name=author>")),
-    "language": (("/html/@lang | //html/@lang", "html lang attribute"),
-                 ("//meta[@http-equiv='Content-Language']/@content", "html <meta http-equiv=Content-Language>")),
-    "description": (("//meta[@property='og:description']/@content", "html <meta property=og:description>"),
-                    ("//meta[@name='description']/@content", "html <meta name=description>"),
-                    ("//meta[@name='twitter:description']/@content", "html <meta name=twitter:description>")),
+_SOURCES: dict[str, tuple[tuple[Place, str], ...]] = {
+    "title": ((("h1", None, None), "html <h1>"), (_meta("property", "og:title"), "html <meta property=og:title>"),
+              (("title", None, None), "html <title>")),
+    "issuer": ((_meta("property", "og:site_name"), "html <meta property=og:site_name>"),
+               (_meta("name", "publisher"), "html <meta name=publisher>"),
+               (_meta("name", "author"), "html <meta name=author>")),
+    "language": ((("html", None, "lang"), "html lang attribute"),
+                 (_meta("http-equiv", "Content-Language"), "html <meta http-equiv=Content-Language>")),
+    "description": ((_meta("property", "og:description"), "html <meta property=og:description>"),
+                    (_meta("name", "description"), "html <meta name=description>"),
+                    (_meta("name", "twitter:description"), "html <meta name=twitter:description>")),
 }
+_CANONICAL: Place = ("link", ("rel", "canonical"), "href")
+_OG_URL: Place = _meta("property", "og:url")
+_PLACE_TAGS = ("h1", "title", "meta", "link", "html")
 
 
-def _first_source(tree, sources: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+def _first(candidates: list, *places: Place) -> str:
+    """The first non-empty value (squashed) at any of *places*, in document order; "" if none.
+
+    What the XPath ``//tag[@attribute='value']/@holder`` (or the element's
+    text) gives, over *candidates*: the page's elements of those tags, found in
+    one walk rather than one search of the whole page per place.
+    """
+    for element in candidates:
+        for tag, required, holder in places:
+            if element.tag != tag or (required is not None and element.get(required[0]) != required[1]):
+                continue
+            found = element.text_content() if holder is None else element.get(holder)
+            if found is not None and (value := _squash(found)):
+                return value
+    return ""
+
+
+def _first_source(candidates: list, sources: tuple[tuple[Place, str], ...]) -> tuple[str, str] | None:
     """The first of *sources* the page has a value for: (value, where)."""
-    return next(((value, where) for xpath, where in sources if (value := _first(tree, xpath))), None)
+    return next(((value, where) for place, where in sources if (value := _first(candidates, place))), None)
 
 
 def _facts(tree, raw: str, capture_url: str) -> dict[str, tuple[str, str]]:
-    facts = {field: found for field, sources in _SOURCES.items() if (found := _first_source(tree, sources))}
+    candidates = list(tree.getroottree().iter(*_PLACE_TAGS))  # the whole page, as an XPath "//" would
+    facts = {field: found for field, sources in _SOURCES.items() if (found := _first_source(candidates, sources))}
     if "issuer" not in facts and _compiled(_HAS_SITE_CLUES)(tree):  # a page without any holds no site name
         if sitename := extract_metadata(copy.deepcopy(tree), capture_url or None, _DATE_PARAMS).sitename:
             facts["issuer"] = (sitename, "trafilatura (site name)")
-    if url := _first(tree, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
+    if url := _first(candidates, _CANONICAL, _OG_URL):
         if url.startswith(("http://", "https://")):
             facts["url"] = (url, "html <link rel=canonical> or <meta property=og:url>")
     # The address htmldate may read a date from: trafilatura's order (og:url, the canonical link, the capture's).
-    page_url = _first(tree, "//meta[@property='og:url']/@content") or _first(
-        tree, "//link[@rel='canonical']/@href") or capture_url or None
+    page_url = _first(candidates, _OG_URL) or _first(candidates, _CANONICAL) or capture_url or None
     if date := find_date(tree, url=page_url, **_DATE_PARAMS):  # a tree: htmldate copies it, never fetches
         facts["date"] = _date_with_precision(date, raw)
     return facts

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -66,6 +67,18 @@ def metadata_document(draft: Draft, identifier: str, options: ImportOptions) -> 
 # one line each; every other field is indented as json.dumps(indent=2) would.
 ONE_LINE_EACH = (("extraction", "kept"), ("extraction", "dropped"))
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # json's C encoder
+# What _ONE_LINE does, without building json's C encoder anew on every call
+# (JSONEncoder.encode does): strings by json's C string encoder, the rest by
+# one C encoder made once (no circular check: the metadata is a tree).
+_STRING = json.encoder.encode_basestring
+_C_ENCODER = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+    None, json.JSONEncoder().default, _STRING, None, ": ", ", ", False, False, True)
+
+
+def _one_line(value: Any) -> str:
+    if isinstance(value, str):
+        return _STRING(value)
+    return "".join(_C_ENCODER(value, 0)) if _C_ENCODER else _ONE_LINE(value)
 
 
 def encode_metadata(metadata: dict[str, Any]) -> bytes:
@@ -80,12 +93,13 @@ def encode_metadata(metadata: dict[str, Any]) -> bytes:
 def _indented(value: Any, margin: str, where: tuple[str, ...]) -> str:
     inner = margin + "  "
     if isinstance(value, dict) and value:
-        return "{\n" + ",\n".join(f"{inner}{_ONE_LINE(str(key))}: {_indented(item, inner, (*where, str(key)))}"
-                                  for key, item in value.items()) + f"\n{margin}}}"
+        return "{\n" + ",\n".join([f"{inner}{_STRING(str(key))}: {_indented(item, inner, (*where, str(key)))}"
+                                   for key, item in value.items()]) + f"\n{margin}}}"
     if isinstance(value, list) and value:
-        each = _ONE_LINE if where in ONE_LINE_EACH else (lambda item: _indented(item, inner, where))
-        return "[\n" + ",\n".join(inner + each(item) for item in value) + f"\n{margin}]"
-    return _ONE_LINE(value)
+        if where in ONE_LINE_EACH:
+            return "[\n" + inner + f",\n{inner}".join(map(_one_line, value)) + f"\n{margin}]"
+        return "[\n" + ",\n".join([inner + _indented(item, inner, where) for item in value]) + f"\n{margin}]"
+    return _one_line(value)
 
 
 def _existing_captures(into: Path) -> tuple[dict[str, str], set[str]]:
