@@ -31,6 +31,7 @@ import argparse
 import datetime as dt
 import io
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -169,9 +170,16 @@ def bench_one_package(work: Path, n: int, rounds: int, pdfs: list[bytes]) -> lis
             for start in range(0, len(files), 2000):
                 subprocess.run([tool, *files[start:start + 2000]], check=True, stdout=subprocess.DEVNULL)
 
-    contenders = {"one": lambda: verify_archive(archive, workers=1).ok or sys.exit("verify failed"),
-                  "two": lambda: verify_archive(archive, workers=2).ok or sys.exit("verify failed"),
-                  "coreutils": coreutils}
+    cpu: dict[int, list[tuple[float, float]]] = {1: [], 2: []}  # workers → (this process, workers) CPU s
+
+    def verified(workers: int) -> None:
+        before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        verify_archive(archive, workers=workers).ok or sys.exit("verify failed")
+        after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        cpu[workers].append(tuple(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime  # type: ignore[misc]
+                                  for a, b in zip(before, after)))
+
+    contenders = {"one": lambda: verified(1), "two": lambda: verified(2), "coreutils": coreutils}
     try:
         import bagit
         contenders["bagit"] = lambda: bagit.Bag(str(bag)).validate(processes=2)
@@ -183,13 +191,23 @@ def bench_one_package(work: Path, n: int, rounds: int, pdfs: list[bytes]) -> lis
     rows = [f"| 4 | `verify --workers 1`, one package of {n} statements ({len(files)} payload files, {mib(size)}) "
             f"| {secs(times['one'])} | |",
             f"| 4 | `verify --workers 2`, the same | {secs(times['two'])} | speed-up vs 1 worker: "
-            f"{ratio(times, 'one', 'two')} (goal ≥ 1.8) |",
+            f"{ratio(times, 'one', 'two')} (goal ≥ 1.8); {cpu_split(cpu)} |",
             f"| 4 | `sha256sum` + `sha512sum` over the same payload files | {secs(times['coreutils'])} | verify "
             f"(2 workers) vs coreutils: {ratio(times, 'coreutils', 'two')}; 1 worker: {ratio(times, 'coreutils', 'one')} |"]
     if "bagit" in times:
         rows.append(f"| 4 | bagit-python `Bag(path).validate(processes=2)` | {secs(times['bagit'])} | verify "
                     f"(2 workers) vs bagit-python: {ratio(times, 'bagit', 'two')} |")
     return rows
+
+
+def cpu_split(cpu: dict[int, list[tuple[float, float]]]) -> str:
+    """Median CPU of a run with 1 and with 2 workers, this process and the workers apart: on 2 cores
+    the 2-worker run cannot take less than half its total, so this tells overhead from idle time."""
+    def median(workers: int, part: int) -> float:
+        return statistics.median(run[part] for run in cpu[workers])
+    one, two = median(1, 0) + median(1, 1), median(2, 0) + median(2, 1)
+    return (f"CPU per run (median): 1 worker {one:.2f} s; 2 workers {two:.2f} s = {median(2, 0):.2f} s "
+            f"main process + {median(2, 1):.2f} s workers, bound on 2 cores {2 * one / two:.2f}×")
 
 
 def verify_rss(work: Path, n: int, pdfs: list[bytes]) -> str:
