@@ -223,6 +223,95 @@ def bench_builds(work: Path, n: int, rounds: int, report: Callable[[list[str]], 
     report([f"| 3 | same, in-process (no interpreter start-up) | {secs(in_process['noop_in_process'])} | |"])
 
 
+# -- 3b. no-op build with many versions present (issue 15, item 4) -------------------
+
+def child_build_own(argv: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of this one build child (wait4: its own
+    rusage, with any render workers it waited for), not the run's maximum so far."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", *argv], cwd=PROJECT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"statement-archive {' '.join(argv)} exited {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_maxrss
+
+
+def add_package_versions(corpus: Path, out: Path, count: int) -> None:
+    """*count* more packages in *out*/archive, each with 1% of the statements'
+    PDFs changed (a trailing PDF comment), written by the package stage as
+    bench/versions.py does: no rendering. The build's own PDFs are the base."""
+    import datetime as dt
+
+    from pipeline.core.records import RenderedStatement
+    from pipeline.package import package_statements
+    from pipeline.render.renderer import DEFAULT_VARIANT
+
+    statements = statements_of(corpus)
+    pdf_dir = out / "build" / "pdf"
+    current = [RenderedStatement(s, pdf_dir / f"{s.identifier}.pdf",
+                                 hashlib.sha256((pdf_dir / f"{s.identifier}.pdf").read_bytes()).hexdigest(),
+                                 DEFAULT_VARIANT) for s in statements]
+    per_version = max(1, len(statements) // 100)
+    edits = out / "bench-edited-pdfs"
+    for version in range(1, count + 1):
+        folder = edits / f"{version:04d}"
+        folder.mkdir(parents=True)
+        for k in range(per_version):
+            i = (version * per_version + k) % len(statements)
+            s = statements[i]
+            data = (pdf_dir / f"{s.identifier}.pdf").read_bytes() + f"\n% bench version {version}\n".encode()
+            (folder / f"{s.identifier}.pdf").write_bytes(data)
+            current[i] = RenderedStatement(s, folder / f"{s.identifier}.pdf", hashlib.sha256(data).hexdigest(),
+                                           DEFAULT_VARIANT)
+        outcome = package_statements(current, out / "archive", bagging_date=dt.date(2026, 11, 28),
+                                     software_agent="bench", event_time=dt.datetime.now(dt.timezone.utc))
+        assert outcome.created, outcome.message
+
+
+def bench_noop_versions(work: Path, n: int, versions: int, rounds: int) -> list[str]:
+    """No-op build of *n* statements with 1 package vs *versions* packages in
+    the archive, alternately (A B A B …), each a `python -m pipeline build` child.
+
+    The many-version archive is a copy of the 1-package build; versions - 2
+    packages are added by the package stage (1% of the PDFs changed in each);
+    then a real build packages the build's own PDFs again (the newest package
+    is a real build's), so the timed builds are true no-ops."""
+    corpus = make_corpus(work / f"corpus-{n}", n)
+    one, many = work / f"build-{n}", work / f"build-{n}-versions-{versions}"
+    rows = []
+    if not (one / "archive").is_dir():  # the full build: renders all n
+        full, full_rss = child_build_own(build_args(corpus, one))
+        rows.append(f"| 5 | full build of {n} statements (child process, default workers) | {full:.1f} s | "
+                    f"peak RSS {full_rss / 1024:.0f} MiB (goal ≤ 400 MB) |")
+    packages = lambda out: len([p for p in (out / "archive").iterdir() if p.name.startswith("statements-")])  # noqa: E731
+    if not many.is_dir():
+        shutil.copytree(one, many, symlinks=True)
+        began = time.perf_counter()
+        add_package_versions(corpus, many, versions - 1 - packages(one))
+        added = time.perf_counter() - began
+        last, _ = child_build_own(build_args(corpus, many))  # packages again, renders nothing
+        print(f"(added {versions - 1 - packages(one)} packages in {added:.0f} s; the real build of the last: "
+              f"{last:.1f} s)", flush=True)
+    assert packages(many) == versions, (packages(many), versions)
+    for out in (one, many):  # warm-up: the page cache
+        child_build_own(build_args(corpus, out))
+    rss: dict[str, list[int]] = {"one": [], "many": []}
+
+    def noop(name: str, out: Path) -> Callable[[], None]:
+        def go() -> None:
+            rss[name].append(child_build_own(build_args(corpus, out))[1])
+        return go
+
+    times = side_by_side(rounds, one=noop("one", one), many=noop("many", many))
+    assert (packages(one), packages(many)) == (1, versions), "a timed build was not a no-op"
+    return rows + [f"| 3 | no-op build of {n} statements, `python -m pipeline build`, {packages(one)} package in the archive "
+            f"| {secs(times['one'])} | peak RSS {max(rss['one']) / 1024:.0f} MiB (goal ≤ 400 MB) |",
+            f"| 3 | the same with {versions} packages present ({versions - 2} by the package stage, 1% of PDFs "
+            f"changed each; the newest by a real build) | {secs(times['many'])} | {versions} vs 1 package: "
+            f"{ratio(times, 'many', 'one')} (goal: no slower); peak RSS {max(rss['many']) / 1024:.0f} MiB |"]
+
+
 # -- 4. verify vs sha256sum+sha512sum and bagit-python ---------------------------
 
 def bench_verify(work: Path, n: int, rounds: int) -> list[str]:
@@ -326,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny corpora: a check that the benchmark runs")
     parser.add_argument("--render-n", type=int, default=40, help="statements for the render comparisons")
     parser.add_argument("--noop-n", type=int, nargs="*", default=[1000], help="corpus sizes for no-op build, RSS and verify (none: render comparisons only)")
+    parser.add_argument("--noop-versions", type=int, default=0, metavar="V",
+                        help="for each --noop-n N: no-op build with 1 package vs V packages present (issue 15)")
+    parser.add_argument("--skip-builds", action="store_true",
+                        help="with --noop-versions: not the full-build, no-op and verify rows of each --noop-n")
     parser.add_argument("--dask-n", type=int, default=0, help="statements for the Dask LocalCluster vs local pool row (0: not run)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each side-by-side comparison")
     parser.add_argument("--work", type=Path, help="folder for corpora and builds (default: a temporary one)")
@@ -345,8 +438,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_n:
         report(bench_render(work, args.render_n, args.repeat))
     for n in args.noop_n:
-        bench_builds(work, n, args.repeat, report)
-    if args.noop_n:
+        if not args.skip_builds:
+            bench_builds(work, n, args.repeat, report)
+        if args.noop_versions:
+            report(bench_noop_versions(work, n, args.noop_versions, args.repeat))
+    if args.noop_n and not args.skip_builds:
         report(bench_verify(work, args.noop_n[0], args.repeat))
     if args.dask_n:
         report(bench_dask(work, args.dask_n, args.repeat))

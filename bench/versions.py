@@ -114,7 +114,6 @@ def build_versions(work: Path, archive: Path, m: int, n: int, share: bool, pdfs:
     current = [write_statement(src, i, 0, pdfs) for i in range(m)]
     per_version = max(1, m // 100)
     started = time.perf_counter()
-    first = changed = 0
     for version in range(n):
         if version:
             for k in range(per_version):
@@ -125,13 +124,20 @@ def build_versions(work: Path, archive: Path, m: int, n: int, share: bool, pdfs:
                                      software_agent="bench", event_time=EVENT + dt.timedelta(days=version),
                                      share=share)
         assert outcome.created
-        if version == 0:
-            first = disk_used(outcome.path)
-        else:
-            ids = [f"bench-{(version * per_version + k) % m:05d}" for k in range(per_version)]
-            changed += file_bytes(p for i in ids for p in (outcome.path / "data" / i).iterdir())
-            changed += file_bytes(p for p in outcome.path.iterdir() if p.is_file())  # tag files: never shared
-    return time.perf_counter() - started, first, changed
+    return (time.perf_counter() - started, *floor_sizes(archive, m))
+
+
+def floor_sizes(archive: Path, m: int) -> tuple[int, int]:
+    """(bytes of version 1's files, bytes of each later version's changed files: the
+    files of its 1% of statements and its tag files), read from the packages on disk."""
+    packages = sorted(p for p in archive.iterdir() if p.name.startswith("statements-"))
+    per_version = max(1, m // 100)
+    first, changed = disk_used(packages[0]), 0
+    for version, package in enumerate(packages[1:], start=1):
+        ids = [f"bench-{(version * per_version + k) % m:05d}" for k in range(per_version)]
+        changed += file_bytes(p for i in ids for p in (package / "data" / i).iterdir())
+        changed += file_bytes(p for p in package.iterdir() if p.is_file())  # tag files: never shared
+    return first, changed
 
 
 def verify(archive: Path, *args: str, epoch: int | None = None) -> str:
@@ -244,6 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-n", type=int, nargs="*", default=[], metavar="N",
                         help="peak RSS of verify of one package of each N statements")
     parser.add_argument("--skip-versions", action="store_true", help="only the --one-package and --rss-n rows")
+    parser.add_argument("--skip-copied-verify", action="store_true",
+                        help="write the copied (--no-share) archive for its disk figure only: no verify rounds over "
+                             "it (at 100 versions of 1,000 statements it holds 7+ GB)")
+    parser.add_argument("--reuse", type=Path, metavar="WORK",
+                        help="measure the shared archive (WORK/shared/archive, WORK/shared/statements) that an earlier "
+                             "run with the same --versions and --statements wrote and left (e.g. stopped with SIGTERM): "
+                             "no copied archive, no writing of the versions")
     parser.add_argument("--smoke", action="store_true", help="3 versions of 10 statements, 1 round")
     parser.add_argument("--results", type=Path, help="append the table here (default: bench/RESULTS.md; none for --smoke)")
     args = parser.parse_args(argv)
@@ -252,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         args.one_package, args.rss_n = 20, [10, 20]
     n, m = args.versions, args.statements
     command = "python bench/versions.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    work = Path(tempfile.mkdtemp(prefix="statement-archive-versions-"))
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="statement-archive-versions-"))
     pdfs = sample_pdfs()
     rows = ["| # | what | time | result |", "| --- | --- | --- | --- |"]
     started = time.perf_counter()
@@ -265,21 +278,31 @@ def main(argv: list[str] | None = None) -> int:
             print(rows[-1], flush=True)
         if not args.skip_versions:
             shared, copied = work / "shared" / "archive", work / "copied" / "archive"
-            t_shared, first, changed = build_versions(work / "shared", shared, m, n, True, pdfs)
-            t_copied, _, _ = build_versions(work / "copied", copied, m, n, False, pdfs)
-            used_shared, used_copied = disk_used(shared), disk_used(copied)
-            floor = first + changed
-            rows += [
-                f"| 1 | {n} versions of {m} statements, 1% changed per version, copies (`--no-share`) | "
-                f"{t_copied:.1f} s to write | disk {mib(used_copied)} = {used_copied / floor:.2f}× one full copy "
-                f"plus changed files ({mib(floor)}) |",
-                f"| 1 | the same, sharing unchanged files (default) | {t_shared:.1f} s to write | "
-                f"disk {mib(used_shared)} = {used_shared / floor:.2f}× one full copy plus changed files "
-                f"(goal ≤ 1.1×); {used_copied / used_shared:.1f}× less than copies |",
-            ]
+            if args.reuse:
+                assert len([p for p in shared.iterdir() if p.name.startswith("statements-")]) == n, "not n versions"
+                first, changed = floor_sizes(shared, m)
+                used_shared, floor = disk_used(shared), first + changed
+                rows.append(f"| 1 | {n} versions of {m} statements, 1% changed per version, sharing unchanged files "
+                            f"(written by an earlier run, `--reuse`; no copied archive) | | disk {mib(used_shared)} = "
+                            f"{used_shared / floor:.2f}× one full copy plus changed files ({mib(floor)}; goal ≤ 1.1×) |")
+            else:
+                t_shared, first, changed = build_versions(work / "shared", shared, m, n, True, pdfs)
+                t_copied, _, _ = build_versions(work / "copied", copied, m, n, False, pdfs)
+                used_shared, used_copied = disk_used(shared), disk_used(copied)
+                floor = first + changed
+                rows += [
+                    f"| 1 | {n} versions of {m} statements, 1% changed per version, copies (`--no-share`) | "
+                    f"{t_copied:.1f} s to write | disk {mib(used_copied)} = {used_copied / floor:.2f}× one full copy "
+                    f"plus changed files ({mib(floor)}) |",
+                    f"| 1 | the same, sharing unchanged files (default) | {t_shared:.1f} s to write | "
+                    f"disk {mib(used_shared)} = {used_shared / floor:.2f}× one full copy plus changed files "
+                    f"(goal ≤ 1.1×); {used_copied / used_shared:.1f}× less than copies |",
+                ]
             print("\n".join(rows[-2:]), flush=True)
-            verify(copied)  # warm-up: imports, the seal check's set-up, the page cache
-            for label, archive in (("copied", copied), ("shared", shared)):
+            only_shared = args.skip_copied_verify or args.reuse
+            verify(shared if only_shared else copied)  # warm-up: imports, seal set-up, page cache
+            rounds = [("shared", shared)] if only_shared else [("copied", copied), ("shared", shared)]
+            for label, archive in rounds:
                 times = side_by_side(args.repeat, one=lambda a=archive: verify(a, "--workers", "1"),
                                      two=lambda a=archive: verify(a, "--workers", "2"))
                 rows += [f"| 3 | `verify --workers 1`, {label} archive ({n} packages) | {secs(times['one'])} | |",
@@ -305,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{t_due:.2f} s | checked {due[0]} package(s), {due[1]} files, {mib(due[2])}: only what is due |"]
             print("\n".join(rows[-2:]), flush=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.reuse:
+            shutil.rmtree(work, ignore_errors=True)
     text = "\n".join([f"Command: `{command.strip()}` (total {time.perf_counter() - started:.0f} s)", "",
                       *machine(), "", *rows, ""])
     print(text)
