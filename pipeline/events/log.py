@@ -241,8 +241,13 @@ def read_log(log_path: Path) -> bytes:
 
 def read_events(log_path: Path) -> tuple[LoggedEvent, ...]:
     """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong)."""
+    return parse_events(read_log(log_path).split(b"\n")[:-1])
+
+
+def parse_events(lines: Iterable[bytes]) -> tuple[LoggedEvent, ...]:
+    """The well-formed entries among *lines* (complete lines of a log, without newlines)."""
     events = []
-    for raw in read_log(log_path).split(b"\n")[:-1]:
+    for raw in lines:
         try:
             entry = json.loads(raw.decode("utf-8"))
             if shape_problem(entry) is None:

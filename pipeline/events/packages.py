@@ -16,6 +16,12 @@ rewritten since, what a package recorded (E012). :func:`recover_package_events`
 puts back events lost by a crash between a package's final rename and the
 append of its events, and only that case: they are the newest package's, and
 the log still holds, line for line, what it held when that package was made.
+
+Every build runs the recovery, so it reads only what that case needs: the
+newest package of each group (no crash can lose an older one's events: the
+next build puts them back before it writes another), the one log line that
+package recorded as the head, and the lines after it. Older packages' events
+against the whole log are :func:`log_package_problems`' job, which verify runs.
 """
 
 from __future__ import annotations
@@ -26,13 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from pipeline.archive.folder import list_packages
+from pipeline.archive.folder import PackageName, list_packages
 from pipeline.bagit.tagfile import BAG_INFO_TXT, parse_tags
 from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem
 from pipeline.events.log import (
     EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, draft_from_content, event_content,
-    logged_content, read_events, read_log,
+    logged_content, parse_events, read_log,
 )
 
 PACKAGE_EVENTS = "premis-events.jsonl"
@@ -63,21 +69,45 @@ def read_claims(archive_dir: Path) -> tuple[list[PackageClaim], list[Problem]]:
     """The claims of every package that makes them (older packages make none)."""
     claims, problems = [], []
     for name, path in list_packages(archive_dir):
-        events_path, info_path = path / PACKAGE_EVENTS, path / BAG_INFO_TXT
-        if path.is_symlink() or not events_path.is_file() or events_path.is_symlink():
-            continue  # an older package, or damage the bag check reports
-        where = f"{name.name}/{PACKAGE_EVENTS}"
-        try:
-            info = parse_tags(info_path.read_bytes())
-            sequence = int(info.get(HEAD_SEQUENCE) or "")
-            head = info.get(HEAD_SHA256) or ""
-            events = tuple(json.loads(line) for line in events_path.read_bytes().splitlines())
-        except (OSError, ValueError, TypeError) as exc:
-            problems.append(Problem("E012", where, "", f"cannot read what the package says about the "
-                                    f"event log ({exc}); run verify on the package"))
-            continue
-        claims.append(PackageClaim(name.name, sequence, head, events))
+        claim = _read_claim(name, path)
+        if isinstance(claim, Problem):
+            problems.append(claim)
+        elif claim is not None:
+            claims.append(claim)
     return claims, problems
+
+
+def newest_claims(archive_dir: Path) -> list[PackageClaim]:
+    """The claim of the newest package of each group that makes one; only those
+    packages' files are read. Raises ArchiveError when one cannot be read."""
+    groups: dict[str, list[tuple[PackageName, Path]]] = {}
+    for name, path in list_packages(archive_dir):
+        groups.setdefault(name.group, []).append((name, path))
+    claims = []
+    for packages in groups.values():
+        for name, path in reversed(packages):
+            claim = _read_claim(name, path)
+            if isinstance(claim, Problem):
+                raise ArchiveError(str(claim))
+            if claim is not None:
+                claims.append(claim)
+                break
+    return claims
+
+
+def _read_claim(name: PackageName, path: Path) -> PackageClaim | Problem | None:
+    events_path, info_path = path / PACKAGE_EVENTS, path / BAG_INFO_TXT
+    if path.is_symlink() or not events_path.is_file() or events_path.is_symlink():
+        return None  # an older package, or damage the bag check reports
+    try:
+        info = parse_tags(info_path.read_bytes())
+        sequence = int(info.get(HEAD_SEQUENCE) or "")
+        head = info.get(HEAD_SHA256) or ""
+        events = tuple(json.loads(line) for line in events_path.read_bytes().splitlines())
+    except (OSError, ValueError, TypeError) as exc:
+        return Problem("E012", f"{name.name}/{PACKAGE_EVENTS}", "", f"cannot read what the package "
+                       f"says about the event log ({exc}); run verify on the package")
+    return PackageClaim(name.name, sequence, head, events)
 
 
 def log_package_problems(archive_dir: Path) -> list[Problem]:
@@ -87,10 +117,10 @@ def log_package_problems(archive_dir: Path) -> list[Problem]:
     if not claims:
         return problems
     log_path = archive_dir / EVENTS_NAME
-    digests = _line_digests(log_path)
-    logged = {canonical(logged_content(e)) for e in read_events(log_path)}
+    lines = _log_lines(log_path)
+    logged = _contents(lines)
     for claim in claims:
-        problems += _head_problems(log_path, claim, digests)
+        problems += _head_problems(log_path, claim, lines)
         missing = [e for e in claim.events if canonical(e) not in logged]
         if missing:
             problems.append(Problem(
@@ -102,56 +132,57 @@ def log_package_problems(archive_dir: Path) -> list[Problem]:
 
 
 def recover_package_events(archive_dir: Path) -> list[Problem]:
-    """Log the events of packages whose creation the log lacks, from the packages
-    themselves, when the log still holds what it held when each was made.
+    """Log the events of the newest package of each group when the log lacks
+    them, from the package itself, when the log still holds what it held when
+    that package was made.
 
     Returns a warning (E013) per package recovered. Raises ArchiveError when the
     log lacks a package's events and cannot have lost them by a crash alone
-    (it is shorter than, or rewritten since, what the package recorded).
+    (it is shorter than, or rewritten since, what the package recorded), or
+    when the newest package's claim cannot be read. Only the newest packages
+    are read (a build runs this every time): older packages' events are held
+    against the whole log by verify (:func:`log_package_problems`).
     """
-    claims, problems = read_claims(archive_dir)
-    if problems:
-        raise ArchiveError("; ".join(str(p) for p in problems))
     log_path = archive_dir / EVENTS_NAME
-    newest = {claim.package.rsplit("-", 4)[0]: claim.package for claim in claims}  # per group
-    # The log is read once (a build runs this every time), and again only after a recovery.
-    logged = {canonical(logged_content(e)) for e in read_events(log_path)} if claims else set()
-    digests: list[str] | None = None
+    lines: list[bytes] | None = None
     recovered: list[Problem] = []
-    for claim in claims:
+    for claim in newest_claims(archive_dir):
+        lines = lines if lines is not None else _log_lines(log_path)
+        damage = _head_problems(log_path, claim, lines)
+        # Its events follow the head it recorded; a damaged head means the whole log is searched.
+        logged = _contents(lines if damage else lines[claim.head_sequence:])
         missing = [e for e in claim.events if canonical(e) not in logged]
         if not missing:
             continue
-        if claim.package not in newest.values():
-            raise ArchiveError(f"the log lacks {len(missing)} event(s) of {claim.package}, which is "
-                               "not the newest package: no crash loses those; restore the log from a copy")
-        digests = digests if digests is not None else _line_digests(log_path)
-        if damage := _head_problems(log_path, claim, digests):
+        if damage:
             raise ArchiveError(f"{damage[0]}; nothing was written")
-        appended = append_events(log_path, [draft_from_content(e) for e in missing])
-        logged |= {canonical(logged_content(e)) for e in appended}
-        digests = None  # the log grew
+        append_events(log_path, [draft_from_content(e) for e in missing])
+        lines = None  # the log grew
         recovered.append(Problem(
             "E013", str(log_path), "", f"recorded {len(missing)} event(s) of {claim.package} from its "
             f"{PACKAGE_EVENTS}: an earlier build was interrupted after writing it", "warning"))
     return recovered
 
 
-def _line_digests(log_path: Path) -> list[str]:
-    return [hashlib.sha256(line + b"\n").hexdigest() for line in read_log(log_path).split(b"\n")[:-1]]
+def _log_lines(log_path: Path) -> list[bytes]:
+    return read_log(log_path).split(b"\n")[:-1]
 
 
-def _head_problems(log_path: Path, claim: PackageClaim, digests: list[str]) -> list[Problem]:
+def _contents(lines: list[bytes]) -> set[bytes]:
+    return {canonical(logged_content(e)) for e in parse_events(lines)}
+
+
+def _head_problems(log_path: Path, claim: PackageClaim, lines: list[bytes]) -> list[Problem]:
     if claim.head_sequence == 0:
         return [] if claim.head_sha256 == GENESIS else [Problem(
             "E012", f"{claim.package}/{BAG_INFO_TXT}", "", f"{HEAD_SHA256} must be {GENESIS} "
             f"when {HEAD_SEQUENCE} is 0")]
-    if len(digests) < claim.head_sequence:
+    if len(lines) < claim.head_sequence:
         return [Problem("E012", str(log_path), "", (
-            f"the log has {len(digests)} line(s), but it had {claim.head_sequence} when "
+            f"the log has {len(lines)} line(s), but it had {claim.head_sequence} when "
             f"{claim.package} was written: lines were removed, or the log was replaced; restore it "
             "from a copy"))]
-    if digests[claim.head_sequence - 1] != claim.head_sha256:
+    if hashlib.sha256(lines[claim.head_sequence - 1] + b"\n").hexdigest() != claim.head_sha256:
         return [Problem("E012", str(log_path), f"line {claim.head_sequence}", (
             f"differs from the line {claim.package} recorded as the log's head when it was written: "
             "the log was rewritten; restore it from a copy"))]
