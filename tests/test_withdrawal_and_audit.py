@@ -185,6 +185,32 @@ def test_events_lost_by_a_crash_after_the_rename_are_an_error_then_recovered(tmp
     assert run("verify", "--archive", archive)[0] == 0
 
 
+def test_a_build_reads_only_the_newest_package_s_events_and_verify_all(tmp_path, three):
+    """Every build recovers lost events, so it reads only the newest package's
+    claim (an older one's cannot have been lost by a crash); verify reads all."""
+    archive = tmp_path / "archive"
+    src = three[0].statement.metadata_path.parent
+    versions = [three, [*three, make_statement(src, "delta")],
+                [*three, make_statement(src, "delta"), make_statement(src, "epsilon")]]
+    for rendered in versions:
+        assert package(rendered, archive).created
+    assert run("verify", "--archive", archive)[0] == 0  # positive control
+
+    def spoil(name):
+        events = archive / name / PACKAGE_EVENTS
+        events.unlink()  # not written through: it is read-only, and may be linked elsewhere
+        events.write_bytes(b"not an event\n")
+
+    spoil("statements-2026-11-28-v0001")
+    again = package(versions[-1], archive)  # a no-op: the older package's file was not read
+    assert not again.created and again.problems == ()
+    code, out, _ = run("verify", "--archive", archive)
+    assert code == 1 and "E012 statements-2026-11-28-v0001/premis-events.jsonl" in out
+    spoil("statements-2026-11-28-v0003")  # the newest: read by every build
+    with pytest.raises(ArchiveError, match="E012 statements-2026-11-28-v0003.*cannot read what the package"):
+        package(versions[-1], archive)
+
+
 def test_a_shortened_or_removed_log_is_an_error(tmp_path, three):
     archive = tmp_path / "archive"
     package(three, archive)
