@@ -210,6 +210,22 @@ def test_due_is_never_checked_first_then_oldest_and_failures_stay_due(archive):
     assert schedule(archive, names(archive), NOW, dt.timedelta(days=90)).due == (v3, v1)
 
 
+def test_a_fixity_check_spelled_with_json_escapes_still_counts(archive):
+    """The schedule parses only lines that can be a fixity check: one whose
+    eventType is written with an escape (not canonical, which verify reports)
+    is read as read_events reads it."""
+    v1, v2, v3 = names(archive)
+    period = dt.timedelta(days=90)
+    assert schedule(archive, names(archive), NOW, period).due == (v1, v2, v3)  # control: never checked
+    log_checks(archive, [(v1, NOW, "success")])
+    log = archive / EVENTS_NAME
+    *older, last = log.read_bytes().splitlines(keepends=True)
+    escaped = last.replace(b'"fixity check"', b'"fixity\\u0020check"')
+    assert escaped != last and json.loads(escaped) == json.loads(last)
+    log.write_bytes(b"".join(older) + escaped)
+    assert schedule(archive, names(archive), NOW, period).due == (v2, v3)
+
+
 def test_verify_due_checks_only_what_is_due_and_logs_it(archive):
     v1, v2, v3 = names(archive)
     log_checks(archive, [(v1, NOW - dt.timedelta(days=120), "success"),
