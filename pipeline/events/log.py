@@ -249,18 +249,27 @@ def read_log(log_path: Path) -> bytes:
 def read_events(log_path: Path) -> tuple[LoggedEvent, ...]:
     """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong).
     Read a line at a time: a log of many builds is never held whole beside its parsed entries."""
-    events = []
     with _shared(log_path) as handle:
-        for raw in handle or ():
-            if not raw.endswith(b"\n"):
-                break  # an unfinished last line is not an entry (as split(b"\n")[:-1] had it)
-            try:
-                entry = json.loads(raw.decode("utf-8"))
-                if shape_problem(entry) is None:
-                    events.append(LoggedEvent.from_dict(entry))
-            except (UnicodeDecodeError, ValueError):
-                continue
-    return tuple(events)
+        return tuple(_entries(handle))
+
+
+def logged_content_digests(log_path: Path) -> set[bytes]:
+    """SHA-256 of the canonical :func:`logged_content` of every entry :func:`read_events`
+    gives: what "is this event in the log?" needs, in 32 bytes an entry, not the entries."""
+    with _shared(log_path) as handle:
+        return {hashlib.sha256(canonical(logged_content(e))).digest() for e in _entries(handle)}
+
+
+def _entries(handle: BinaryIO | None) -> Iterator[LoggedEvent]:
+    for raw in handle or ():
+        if not raw.endswith(b"\n"):
+            return  # an unfinished last line is not an entry (as split(b"\n")[:-1] had it)
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+            if shape_problem(entry) is None:
+                yield LoggedEvent.from_dict(entry)
+        except (UnicodeDecodeError, ValueError):
+            continue
 
 
 # -- lines ----------------------------------------------------------------------
