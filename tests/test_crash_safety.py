@@ -32,13 +32,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 
 from pipeline.cli import main
 from statement_factory import write_statement
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 ROUNDS = int(os.environ.get("STATEMENT_ARCHIVE_CRASH_ROUNDS", "40"))
 DATE = "2026-11-28"
@@ -84,8 +88,25 @@ def round_params():
 
 
 @pytest.fixture(scope="module")
-def statements(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("crash") / "statements"
+def on_disk() -> Iterator[Callable[[str], Path]]:
+    """New folders on the disk the project is on, not in RAM, where `make test` puts pytest's
+    own (tools/test_tmp.py): a file trigger watches for a ``.partial`` file, which lives well
+    under the 0.5 ms between looks on tmpfs, where fsync costs nothing; and these rounds are
+    about a real file system's writes and renames under a kill."""
+    (PROJECT_DIR / "build").mkdir(exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="crash-tests-", dir=PROJECT_DIR / "build"))
+    yield lambda name: Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture()
+def disk_tmp(on_disk) -> Path:
+    return on_disk("case")
+
+
+@pytest.fixture(scope="module")
+def statements(on_disk) -> Path:
+    folder = on_disk("crash") / "statements"
     write_statement(folder, "alpha", "A short statement.\n\nWith two paragraphs.\n")
     write_statement(folder, "beta", "外交部发言人表示。\n\nUkrainian: Міністерство.\n", languages=["zh", "uk"])
     write_statement(folder, "gamma", "<p>An HTML fragment</p><ul><li>one</li><li>two</li></ul>", suffix=".html")
@@ -152,9 +173,9 @@ def log_agrees_with_packages(archive: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reference(statements, tmp_path_factory, project_dir):
+def reference(statements, on_disk, project_dir):
     """An uninterrupted build: its packages, and how long a build takes."""
-    root = tmp_path_factory.mktemp("reference")
+    root = on_disk("reference")
     started = time.monotonic()
     process = start_build(root, statements, project_dir)
     assert process.wait() == 0
@@ -162,8 +183,8 @@ def reference(statements, tmp_path_factory, project_dir):
 
 
 @pytest.fixture(scope="module")
-def rounds_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("rounds")
+def rounds_dir(on_disk) -> Path:
+    return on_disk("rounds")
 
 
 @pytest.mark.parametrize("index,kind,when", list(round_params()))
@@ -222,14 +243,14 @@ def test_most_rounds_killed_a_running_build():
     assert kills >= 30, f"only {kills} of {len(PLANS)} rounds killed a running build"
 
 
-def test_two_builds_at_once_make_one_package(statements, reference, tmp_path, project_dir):
+def test_two_builds_at_once_make_one_package(statements, reference, disk_tmp, project_dir):
     expected, _ = reference
-    first = start_build(tmp_path, statements, project_dir)
-    second = start_build(tmp_path, statements, project_dir)
+    first = start_build(disk_tmp, statements, project_dir)
+    second = start_build(disk_tmp, statements, project_dir)
     assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
-    assert packages_digest(tmp_path / "archive") == expected  # one v0001, not two versions
-    assert log_agrees_with_packages(tmp_path / "archive") == []
-    assert run_in_process(["verify", "--archive", str(tmp_path / "archive")])[0] == 0
+    assert packages_digest(disk_tmp / "archive") == expected  # one v0001, not two versions
+    assert log_agrees_with_packages(disk_tmp / "archive") == []
+    assert run_in_process(["verify", "--archive", str(disk_tmp / "archive")])[0] == 0
 
 
 #: While a second version is written, its unchanged files are hard links to the
@@ -243,22 +264,22 @@ LINKING_TRIGGERS = [
 
 
 @pytest.mark.long  # a fault-injection round per trigger
-def test_killed_second_version_leaves_no_half_shared_package(statements, reference, tmp_path, project_dir,
+def test_killed_second_version_leaves_no_half_shared_package(statements, reference, disk_tmp, project_dir,
                                                              monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    edited = tmp_path / "statements"
+    edited = disk_tmp / "statements"
     shutil.copytree(statements, edited)
     write_statement(edited, "gamma", "<p>An edited HTML fragment</p>", suffix=".html")
-    first = tmp_path / "first"
+    first = disk_tmp / "first"
     assert run_in_process(build_argv(first, statements))[0] == 0
-    uninterrupted = tmp_path / "uninterrupted"
+    uninterrupted = disk_tmp / "uninterrupted"
     shutil.copytree(first, uninterrupted, symlinks=True)
     assert run_in_process(build_argv(uninterrupted, edited))[0] == 0
     expected = packages_digest(uninterrupted / "archive")
     assert len({p.split("/")[0] for p in expected}) == 2
     kills = 0
     for index, pattern in enumerate(LINKING_TRIGGERS):
-        root = tmp_path / f"linking{index}"
+        root = disk_tmp / f"linking{index}"
         shutil.copytree(uninterrupted / "build", root / "build")  # rendered already: the kill lands in packaging
         shutil.copytree(first / "archive", root / "archive", symlinks=True)
         process = subprocess.Popen(

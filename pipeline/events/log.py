@@ -31,6 +31,7 @@ records is :mod:`pipeline.events.pipeline_events`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -39,7 +40,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from pipeline import SOFTWARE_AGENT
@@ -219,42 +220,67 @@ def append_events(log_path: Path, drafts: Sequence[EventDraft]) -> tuple[LoggedE
     return tuple(logged)
 
 
-def read_log(log_path: Path) -> bytes:
-    """The log's bytes, read under a shared lock (so never half an append); b"" if absent."""
+@contextlib.contextmanager
+def _shared(log_path: Path) -> Iterator[BinaryIO | None]:
+    """The log open for reading under a shared lock (so never half an append); None if absent."""
     try:
         fd = os.open(log_path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
-        return b""
+        yield None
+        return
     except OSError as exc:
         raise ArchiveError(f"{log_path} cannot be read: {exc.strerror or exc}") from exc
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        with open(fd, "rb", closefd=False) as handle:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield handle
     except OSError as exc:
         raise ArchiveError(f"{log_path} cannot be read: {exc.strerror or exc}") from exc
     finally:
-        os.close(fd)
+        os.close(fd)  # releases the lock
+
+
+def read_log(log_path: Path) -> bytes:
+    """The log's bytes, read under a shared lock; b"" if absent."""
+    with _shared(log_path) as handle:
+        return handle.read() if handle else b""
 
 
 def read_events(log_path: Path) -> tuple[LoggedEvent, ...]:
-    """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong)."""
-    return parse_events(read_log(log_path).split(b"\n")[:-1])
+    """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong).
+    Read a line at a time: a log of many builds is never held whole beside its parsed entries."""
+    with _shared(log_path) as handle:
+        return tuple(_entries(handle))
+
+
+def logged_content_digests(log_path: Path) -> set[bytes]:
+    """SHA-256 of the canonical :func:`logged_content` of every entry :func:`read_events`
+    gives: what "is this event in the log?" needs, in 32 bytes an entry, not the entries."""
+    with _shared(log_path) as handle:
+        return {hashlib.sha256(canonical(logged_content(e))).digest() for e in _entries(handle)}
 
 
 def parse_events(lines: Iterable[bytes]) -> tuple[LoggedEvent, ...]:
     """The well-formed entries among *lines* (complete lines of a log, without newlines)."""
-    events = []
-    for raw in lines:
-        try:
-            entry = json.loads(raw.decode("utf-8"))
-            if shape_problem(entry) is None:
-                events.append(LoggedEvent.from_dict(entry))
-        except (UnicodeDecodeError, ValueError):
-            continue
-    return tuple(events)
+    return tuple(event for raw in lines if (event := _entry(raw)) is not None)
+
+
+def _entries(handle: BinaryIO | None) -> Iterator[LoggedEvent]:
+    for raw in handle or ():
+        if not raw.endswith(b"\n"):
+            return  # an unfinished last line is not an entry (as split(b"\n")[:-1] had it)
+        if (event := _entry(raw)) is not None:
+            yield event
+
+
+def _entry(raw: bytes) -> LoggedEvent | None:
+    try:
+        entry = json.loads(raw.decode("utf-8"))
+        if shape_problem(entry) is None:
+            return LoggedEvent.from_dict(entry)
+    except (UnicodeDecodeError, ValueError):
+        pass
+    return None
 
 
 # -- lines ----------------------------------------------------------------------

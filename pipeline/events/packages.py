@@ -38,7 +38,7 @@ from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem
 from pipeline.events.log import (
     EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, draft_from_content, event_content,
-    logged_content, parse_events, read_log,
+    logged_content, logged_content_digests, parse_events, read_log,
 )
 
 PACKAGE_EVENTS = "premis-events.jsonl"
@@ -118,10 +118,10 @@ def log_package_problems(archive_dir: Path) -> list[Problem]:
         return problems
     log_path = archive_dir / EVENTS_NAME
     lines = _log_lines(log_path)
-    logged = _contents(lines)
+    logged = logged_content_digests(log_path)
     for claim in claims:
         problems += _head_problems(log_path, claim, lines)
-        missing = [e for e in claim.events if canonical(e) not in logged]
+        missing = [e for e in claim.events if _digest(e) not in logged]
         if missing:
             problems.append(Problem(
                 "E011", str(log_path), "",
@@ -151,7 +151,7 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
         damage = _head_problems(log_path, claim, lines)
         # Its events follow the head it recorded; a damaged head means the whole log is searched.
         logged = _contents(lines if damage else lines[claim.head_sequence:])
-        missing = [e for e in claim.events if canonical(e) not in logged]
+        missing = [e for e in claim.events if _digest(e) not in logged]
         if not missing:
             continue
         if damage:
@@ -169,7 +169,12 @@ def _log_lines(log_path: Path) -> list[bytes]:
 
 
 def _contents(lines: list[bytes]) -> set[bytes]:
-    return {canonical(logged_content(e)) for e in parse_events(lines)}
+    """The digest of each logged entry's content among *lines*: 32 bytes an entry."""
+    return {_digest(logged_content(e)) for e in parse_events(lines)}
+
+
+def _digest(content: dict[str, Any]) -> bytes:
+    return hashlib.sha256(canonical(content)).digest()
 
 
 def _head_problems(log_path: Path, claim: PackageClaim, lines: list[bytes]) -> list[Problem]:
