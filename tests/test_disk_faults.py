@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,16 +49,29 @@ def tree(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture()
-def statements(tmp_path) -> Path:
-    folder = tmp_path / "statements"
+def _write_statements(folder: Path) -> Path:
     write_statement(folder, "alpha", "Statement text.\n" * 40)
     write_statement(folder, "beta", "外交部发言人表示。\n" * 40, languages=["zh"])
     return folder
 
 
-def test_full_disk_gives_a_clear_error_and_leaves_nothing_half_written(tmp_path, statements, mount):
+@pytest.fixture()
+def statements(tmp_path) -> Path:
+    return _write_statements(tmp_path / "statements")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Path:
+    """The same two statements rendered once: the build folder tests about the archive's disk start from."""
+    root = tmp_path_factory.mktemp("rendered")
+    statements = _write_statements(root / "statements")
+    assert run("render", "--statements", str(statements), "--build-dir", str(root / "build"), "--quiet")[0] == 0
+    return root / "build"
+
+
+def test_full_disk_gives_a_clear_error_and_leaves_nothing_half_written(tmp_path, statements, mount, rendered):
     build_dir = tmp_path / "build"
+    shutil.copytree(rendered, build_dir)  # the disk that fills is the archive's, not the build folder's
     assert run("render", "--statements", str(statements), "--build-dir", str(build_dir), "--quiet")[0] == 0
     payload = sum(p.stat().st_size for p in (build_dir / "pdf").glob("*.pdf"))
     archive = mount("archive", str(payload // 2))  # room for half of what the package needs
@@ -82,9 +96,10 @@ def test_full_build_folder_gives_a_clear_error(tmp_path, statements, mount):
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == record["pdf_sha256"]
 
 
-def test_read_only_archive_gives_a_clear_error_and_stays_unchanged(tmp_path, statements, mount):
+def test_read_only_archive_gives_a_clear_error_and_stays_unchanged(tmp_path, statements, mount, rendered):
     archive = mount("archive", "8m")
     build_dir = tmp_path / "build"
+    shutil.copytree(rendered, build_dir)
     assert run("build", "--statements", str(statements), "--build-dir", str(build_dir),
                "--archive", str(archive), "--quiet", "--date", "2026-11-28")[0] == 0
     before = tree(archive)
