@@ -11,6 +11,7 @@ read by :mod:`pipeline.statements.files` (no links followed, sizes bounded).
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -185,9 +186,20 @@ def _kind_of(path: Path, folder: Path) -> str:
 
 def _load_validator(schema_path: Path) -> Draft202012Validator:
     try:
-        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        data = schema_path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
+    return _validator_for(str(schema_path), data)
+
+
+@functools.lru_cache(maxsize=8)
+def _validator_for(schema_path: str, data: bytes) -> Draft202012Validator:
+    """One validator per schema's bytes and process: a build asks three times (the records,
+    the withdrawals, the schema's version), and checking the schema itself costs 0.1 s."""
+    try:
+        schema = json.loads(data.decode("utf-8"))
         Draft202012Validator.check_schema(schema)
-    except (OSError, ValueError, SchemaError) as exc:
+    except (ValueError, SchemaError) as exc:
         raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
     if not isinstance(schema.get("$id"), str) or not schema["$id"].rsplit(":", 1)[-1][:1].isdigit():
         raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.3.0)")
