@@ -13,6 +13,7 @@ import json
 import os
 import random
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -44,11 +45,18 @@ def clock() -> dt.datetime:
     return dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
 
 
-def run_submit(archive: Path, url: str, ledger: Path, *, attempts: int = 3, environ=ENV):
+def run_submit(archive: Path, url: str, ledger: Path, *, attempts: int = 3, environ=ENV, pause: float = 0.0):
+    """*pause*: seconds each retry really waits (else none): what a real back-off gives a server to
+    finish with a connection that was cut, before the same file is sent again."""
     sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        time.sleep(pause)
+
     target = open_target(url, TargetOptions(timeout=5.0, environ=environ, netrc_file=ledger.parent / "none"))
     options = SubmitOptions(agent="statement-archive/test", retry=RetryPolicy(attempts, 0.01, 0.02),
-                            sleep=sleeps.append, rng=random.Random(3))
+                            sleep=sleep, rng=random.Random(3))
     with open_ledger(ledger, exclusive=True) as db:
         outcome = submit_package(newest_verified_package(archive), target, db, clock=clock, options=options)
         rows = db.attempts()
@@ -126,7 +134,10 @@ def test_connection_dropped_mid_upload_is_retried_and_confirmed(tmp_path):
     archive = make_archive(tmp_path, ("alpha",), pdf_size=PDF_SIZE)
     with dav_server(tmp_path / "dav") as server, DropProxy((server.host, server.port)) as proxy:
         url = f"webdav://127.0.0.1:{proxy.port}/dav/inbox/"
-        outcome, rows, sleeps = run_submit(archive, url, tmp_path / "l.sqlite")
+        # A real pause before the retry: with none, the test server may start on the cut PUT
+        # only after the retried one is done, and its partial write lands on the finished file
+        # (seen once in three CI runs). Our retry waits too, but for 0.01-0.02 s.
+        outcome, rows, sleeps = run_submit(archive, url, tmp_path / "l.sqlite", pause=1.0)
         assert proxy.dropped == 1
         assert stored(server, "alpha") == package_pdf(archive, "alpha")
     assert [i.status for i in outcome.items] == ["confirmed"] and len(sleeps) == 1
