@@ -71,18 +71,3 @@ def warm_build(example_renditions, tmp_path) -> Path:
     build.mkdir()
     shutil.copytree(example_renditions, build / "pdf")
     return build
-
-
-#: The modules that take longest (`make test ARGS=--durations=40`), started first: pytest-xdist
-#: (--dist loadscope) hands out whole modules in collection order, so the short ones then fill
-#: the end and neither worker waits long for the other's last module.
-LONGEST_FIRST = (
-    "test_dask.py", "test_hostile.py", "test_catalogue_browser.py", "test_parallel.py", "test_reproduce.py",
-    "test_crash_safety.py", "test_end_to_end.py", "test_pdfbox_preflight.py", "test_render_labels.py",
-    "test_exit_codes.py", "test_import.py", "test_render.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))  # stable: others keep their order
