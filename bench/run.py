@@ -114,7 +114,7 @@ def bench_render(work: Path, n: int, rounds: int) -> list[str]:
     from pipeline import SOFTWARE_AGENT
     from pipeline.render.document import Colophon, document_html, template_environment
     from pipeline.render.fonts import FontSet, confined_fontconfig
-    from pipeline.render.pdf import VARIANTS
+    from pipeline.render.variants import VARIANTS
 
     statements = statements_of(make_corpus(work / f"corpus-{n}", n))
     # the default variant (tagged PDF/A-3a + PDF/UA-1), with a rendition date as a build has

@@ -13,7 +13,7 @@ from pypdf import PdfReader, PdfWriter
 from archival_pdf import render_one, replaced
 from pipeline.check.validators import PRONOM_IDS
 from pipeline.check.stage import check_pdfs
-from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, is_tagged
+from pipeline.render.variants import DEFAULT_VARIANT, VARIANTS, is_tagged
 
 ALL_VARIANTS = sorted(VARIANTS)
 

@@ -6,7 +6,6 @@ Real files in tmp_path; small packages made with fake PDFs (bagutil), so fast.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import io
@@ -23,8 +22,8 @@ from pipeline.cli import event_time, main
 from pipeline.core.errors import ArchiveError
 from pipeline.events.check import archive_log_problems, head_sha256, verify_event_log
 from pipeline.events.log import (
-    EVENTS_NAME, GENESIS, EventDraft, append_event, append_events, canonical, event_type_uri,
-    logged_content, logged_content_digests, package_link, read_events, statement_link,
+    EVENTS_NAME, GENESIS, EventDraft, append_event, append_events, canonical, content_digest, event_type_uri,
+    logged_content, logged_content_digests, package_link, read_events, read_lines, statement_link,
 )
 from pipeline.package import package_statements
 
@@ -87,16 +86,16 @@ def test_entries_are_chained_canonical_and_readable(log):
 
 
 def test_log_read_a_line_at_a_time_skips_what_is_not_a_whole_entry(log):
-    digest = lambda event: hashlib.sha256(canonical(logged_content(event))).digest()  # noqa: E731
+    digest = lambda event: content_digest(logged_content(event))  # noqa: E731
     intact = read_events(log)
-    assert len(intact) == 4 and logged_content_digests(log) == {digest(e) for e in intact}
+    assert len(intact) == 4 and logged_content_digests(read_lines(log)) == {digest(e) for e in intact}
     raw = lines(log)
     write_lines(log, [raw[0], b"not json", raw[1], raw[2]])
     log.write_bytes(log.read_bytes() + raw[3])  # an append cut short: no newline yet
     assert read_events(log) == intact[:3]
-    assert logged_content_digests(log) == {digest(e) for e in intact[:3]}
-    assert digest(intact[3]) not in logged_content_digests(log)
-    assert read_events(log.parent / "absent.jsonl") == () and logged_content_digests(log.parent / "absent.jsonl") == set()
+    assert logged_content_digests(read_lines(log)) == {digest(e) for e in intact[:3]}
+    assert digest(intact[3]) not in logged_content_digests(read_lines(log))
+    assert read_events(log.parent / "absent.jsonl") == () and logged_content_digests(read_lines(log.parent / "absent.jsonl")) == set()
 
 
 def test_same_history_gives_the_same_bytes(tmp_path, log):

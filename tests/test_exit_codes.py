@@ -78,8 +78,11 @@ def test_a_missing_system_tool_is_exit_3_with_one_message(archives, tmp_path, ex
     args = ("--statements", str(statements), "--build-dir", str(tmp_path / "build"), "--archive",
             str(tmp_path / "archive"), "--workers", "1", "--quiet")
     rendered = cli("render", *args)
-    assert rendered.returncode == 0, rendered.stdout + rendered.stderr  # positive control: pdftotext not needed
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     checked = cli("check", *args, env=env)
     assert checked.returncode == 3, checked.stdout + checked.stderr
     assert checked.stderr.count("pdftotext not found") == 1 and "C001" not in checked.stdout
     assert checked.stderr.startswith("statement-archive check: ")
+    # Positive control: the same check with pdftotext on PATH passes (run last: it records verdicts).
+    control = cli("check", *args)
+    assert control.returncode == 0, control.stdout + control.stderr

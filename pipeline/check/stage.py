@@ -164,7 +164,8 @@ class _Checker:
                     descriptor = resolve(descendant.get("/FontDescriptor"))
                     if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                         self.problem("C005", f"font {name} is not embedded (page {number})")
-            data = page.get_contents().get_data() if page.get_contents() else b""
+            contents = page.get_contents()
+            data = contents.get_data() if contents is not None else b""
             for match in _HEX_STRING.finditer(data):
                 codes = re.sub(rb"\s", b"", match.group(1))
                 if any(codes[i:i + 4] == b"0000" for i in range(0, len(codes), 4)):

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from pipeline.core.errors import ArchiveError
-from pipeline.events.log import EVENTS_NAME, GENESIS, LoggedEvent, build_entry, canonical, read_log, shape_problem
+from pipeline.events.log import EVENTS_NAME, GENESIS, LoggedEvent, build_entry, canonical, read_lines, read_log, shape_problem
 from pipeline.core.records import Problem
 
 
@@ -59,7 +59,7 @@ def archive_log_problems(archive_dir: Path, has_packages: bool) -> list[Problem]
 
 def head_sha256(log_path: Path) -> str:
     """SHA-256 of the last complete line (``GENESIS`` for an empty log): record it elsewhere."""
-    lines = read_log(log_path).split(b"\n")[:-1]
+    lines = read_lines(log_path)
     return hashlib.sha256(lines[-1] + b"\n").hexdigest() if lines else GENESIS
 
 

@@ -40,7 +40,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from pipeline import SOFTWARE_AGENT
@@ -246,30 +246,35 @@ def read_log(log_path: Path) -> bytes:
         return handle.read() if handle else b""
 
 
-def read_events(log_path: Path) -> tuple[LoggedEvent, ...]:
-    """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong).
+def read_lines(log_path: Path) -> list[bytes]:
+    """The log's complete lines, without their newlines (an unfinished last line is not one)."""
+    return read_log(log_path).split(b"\n")[:-1]
+
+
+def read_events(log_path: Path, keep: Callable[[bytes], bool] | None = None) -> tuple[LoggedEvent, ...]:
+    """Every complete, well-formed entry, in log order (``verify_event_log`` says what is wrong);
+    with *keep*, only those of the lines it keeps (a cheap test on the raw line, before parsing).
     Read a line at a time: a log of many builds is never held whole beside its parsed entries."""
     with _shared(log_path) as handle:
-        return tuple(_entries(handle))
+        return tuple(_entries(handle, keep))
 
 
-def logged_content_digests(log_path: Path) -> set[bytes]:
-    """SHA-256 of the canonical :func:`logged_content` of every entry :func:`read_events`
-    gives: what "is this event in the log?" needs, in 32 bytes an entry, not the entries."""
-    with _shared(log_path) as handle:
-        return {hashlib.sha256(canonical(logged_content(e))).digest() for e in _entries(handle)}
+def content_digest(content: dict[str, Any]) -> bytes:
+    """SHA-256 of an event's canonical content (:func:`logged_content`, or a package's own copy)."""
+    return hashlib.sha256(canonical(content)).digest()
 
 
-def parse_events(lines: Iterable[bytes]) -> tuple[LoggedEvent, ...]:
-    """The well-formed entries among *lines* (complete lines of a log, without newlines)."""
-    return tuple(event for raw in lines if (event := _entry(raw)) is not None)
+def logged_content_digests(lines: Iterable[bytes]) -> set[bytes]:
+    """:func:`content_digest` of each well-formed entry among *lines* (complete lines of a log):
+    what "is this event in the log?" needs, in 32 bytes an entry, not the entries."""
+    return {content_digest(logged_content(event)) for raw in lines if (event := _entry(raw)) is not None}
 
 
-def _entries(handle: BinaryIO | None) -> Iterator[LoggedEvent]:
+def _entries(handle: BinaryIO | None, keep: Callable[[bytes], bool] | None) -> Iterator[LoggedEvent]:
     for raw in handle or ():
         if not raw.endswith(b"\n"):
-            return  # an unfinished last line is not an entry (as split(b"\n")[:-1] had it)
-        if (event := _entry(raw)) is not None:
+            return  # an unfinished last line is not an entry
+        if (keep is None or keep(raw)) and (event := _entry(raw)) is not None:
             yield event
 
 

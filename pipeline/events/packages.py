@@ -37,8 +37,8 @@ from pipeline.bagit.tagfile import BAG_INFO_TXT, parse_tags
 from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem
 from pipeline.events.log import (
-    EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, draft_from_content, event_content,
-    logged_content, logged_content_digests, parse_events, read_log,
+    EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, content_digest, draft_from_content, event_content,
+    logged_content_digests, read_lines,
 )
 
 PACKAGE_EVENTS = "premis-events.jsonl"
@@ -117,11 +117,11 @@ def log_package_problems(archive_dir: Path) -> list[Problem]:
     if not claims:
         return problems
     log_path = archive_dir / EVENTS_NAME
-    lines = _log_lines(log_path)
-    logged = logged_content_digests(log_path)
+    lines = read_lines(log_path)
+    logged = logged_content_digests(lines)
     for claim in claims:
         problems += _head_problems(log_path, claim, lines)
-        missing = [e for e in claim.events if _digest(e) not in logged]
+        missing = [e for e in claim.events if content_digest(e) not in logged]
         if missing:
             problems.append(Problem(
                 "E011", str(log_path), "",
@@ -147,11 +147,11 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
     lines: list[bytes] | None = None
     recovered: list[Problem] = []
     for claim in newest_claims(archive_dir):
-        lines = lines if lines is not None else _log_lines(log_path)
+        lines = lines if lines is not None else read_lines(log_path)
         damage = _head_problems(log_path, claim, lines)
         # Its events follow the head it recorded; a damaged head means the whole log is searched.
-        logged = _contents(lines if damage else lines[claim.head_sequence:])
-        missing = [e for e in claim.events if _digest(e) not in logged]
+        logged = logged_content_digests(lines if damage else lines[claim.head_sequence:])
+        missing = [e for e in claim.events if content_digest(e) not in logged]
         if not missing:
             continue
         if damage:
@@ -162,19 +162,6 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
             "E013", str(log_path), "", f"recorded {len(missing)} event(s) of {claim.package} from its "
             f"{PACKAGE_EVENTS}: an earlier build was interrupted after writing it", "warning"))
     return recovered
-
-
-def _log_lines(log_path: Path) -> list[bytes]:
-    return read_log(log_path).split(b"\n")[:-1]
-
-
-def _contents(lines: list[bytes]) -> set[bytes]:
-    """The digest of each logged entry's content among *lines*: 32 bytes an entry."""
-    return {_digest(logged_content(e)) for e in parse_events(lines)}
-
-
-def _digest(content: dict[str, Any]) -> bytes:
-    return hashlib.sha256(canonical(content)).digest()
 
 
 def _head_problems(log_path: Path, claim: PackageClaim, lines: list[bytes]) -> list[Problem]:

@@ -26,7 +26,7 @@ from pipeline.render.environ import temporary_environ
 from pipeline.render.fontfix import fill_empty_to_unicode
 from pipeline.render.sandbox import ATTACHMENT_SCHEME, SandboxedFetcher
 from pipeline.render.tagging import BoxNotes, complete_structure, recording_boxes
-from pipeline.render.variants import DEFAULT_VARIANT, PDFUA_PART, VARIANTS, is_tagged, ua_part  # noqa: F401  (re-exported)
+from pipeline.render.variants import VARIANTS, ua_part
 from pipeline.render.xmp import DocumentFacts, info_dictionary, xmp_packet
 
 _FIXED_INSTANT = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)  # for what must be set but is never shown
@@ -143,7 +143,7 @@ class _CarriageReturnSafePDF(pydyf.PDF):
             pydyf.Stream.data = original
 
 
-def _finisher(facts: DocumentFacts, part: int, conformance: str, notes: BoxNotes):
+def _finisher(facts: DocumentFacts, part: int, conformance: str, ua: int | None, notes: BoxNotes):
     def finish(document, pdf: pydyf.PDF) -> None:
         if part == 1:
             _bare_cff_fonts(pdf)
@@ -154,7 +154,6 @@ def _finisher(facts: DocumentFacts, part: int, conformance: str, notes: BoxNotes
             unique = list(dict.fromkeys(pdf.catalog["AF"]))
             pdf.catalog["AF"] = pydyf.Array(unique)
         metadata_stream = _object(pdf, pdf.catalog["Metadata"])
-        ua = PDFUA_PART if conformance == "A" else None
         metadata_stream.stream = [xmp_packet(facts, part=part, conformance=conformance, ua_part=ua)]
         # Never compressed: format identifiers (Siegfried/PRONOM) look for
         # pdfaid in the file's bytes, and PDF/A forbids a Filter on it.
@@ -203,7 +202,7 @@ def write_pdf(
         data = document.write_pdf(
             pdf_variant=weasy_variant,
             attachments=attachments,
-            finisher=_finisher(facts, part, conformance, notes),
+            finisher=_finisher(facts, part, conformance, ua_part(variant), notes),
             uncompressed_pdf=uncompressed,
         )
     return data, list(messages)

@@ -20,8 +20,9 @@ from pipeline.core.records import Problem, RenditionFacts, Statement, fingerprin
 from pipeline.i18n import catalogues_digest
 from pipeline.render.document import Colophon, document_html, template_environment, visible_text
 from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, coverage_cache_dirs, ensure_confined
-from pipeline.render.pdf import DEFAULT_VARIANT, VARIANTS, EmbeddedFile, write_pdf
+from pipeline.render.pdf import EmbeddedFile, write_pdf
 from pipeline.render.rendition import RenditionDate, rendition_date
+from pipeline.render.variants import DEFAULT_VARIANT, VARIANTS
 from pipeline.render.sandbox import SandboxedFetcher
 from pipeline.render.xmp import DocumentFacts
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from pipeline.core.errors import ArchiveError
-from pipeline.events.log import EVENTS_NAME, parse_events, read_log
+from pipeline.events.log import EVENTS_NAME, read_events
 
 _PERIOD = re.compile(r"([0-9]+)(s|m|h|d|w)")
 _FIXITY = b"fixity check"
@@ -48,13 +47,9 @@ class Schedule:
 def last_fixity_checks(archive_dir: Path) -> dict[str, dt.datetime | None]:
     """Package name → time of its newest fixity check that did not fail; None
     when its newest check failed (due at once, whatever passed before)."""
-    try:
-        data = read_log(archive_dir / EVENTS_NAME) if (archive_dir / EVENTS_NAME).exists() else b""
-    except OSError as exc:
-        raise ArchiveError(f"{archive_dir / EVENTS_NAME} cannot be read: {exc.strerror or exc}") from exc
     # Only lines that can be a fixity check are parsed (most of a log is validations):
     # its eventType is these bytes, or a line with an escape (\uXXXX) could spell it otherwise.
-    events = parse_events(line for line in data.split(b"\n")[:-1] if _FIXITY in line or b"\\" in line)
+    events = read_events(archive_dir / EVENTS_NAME, keep=lambda line: _FIXITY in line or b"\\" in line)
     newest: dict[str, tuple[dt.datetime, bool]] = {}  # name → (time, passed) of the newest check
     passed: dict[str, dt.datetime] = {}
     for event in events:
