@@ -153,6 +153,36 @@ def test_a_tampered_tag_file_stops_even_a_build_with_nothing_new(tmp_path, three
     assert ("B004", f"{first.name}/bag-info.txt") in {(p.code, p.file) for p in caught.value.problems}
 
 
+def test_a_build_with_nothing_new_makes_the_cheap_checks_and_chaining_the_whole_check(tmp_path, three):
+    """Saying "nothing changed since" needs the newest package's files by count and
+    size and its tag files as written; each listed file by name is checked before
+    a version is chained to it (and in verify)."""
+    archive = tmp_path / "archive"
+    first = package(three, archive)
+    pdf = first.path / "data/beta/beta.pdf"
+    os.chmod(pdf.parent, 0o755)
+    pdf.rename(pdf.with_name("beta.pdx"))  # the same count and size: only names show it
+    before = tree_digest(archive)
+    again = package(three, archive)
+    assert not again.created and again.problems == () and tree_digest(archive) == before
+    code, out, _ = run("verify", "--archive", archive)
+    assert code == 1 and f"{first.name}/data/beta/beta.pdf" in out  # verify reports it (and logs it)
+    before = tree_digest(archive)
+    src = three[0].statement.metadata_path.parent
+    with pytest.raises(ProblemsFound) as caught:  # and no version is chained to it
+        package([*three, make_statement(src, "delta")], archive)
+    found = {(p.code, p.file) for p in caught.value.problems}
+    assert ("P006", first.name) in found and ("B002", f"{first.name}/data/beta/beta.pdf") in found, found
+    assert tree_digest(archive) == before
+    # a file gone (as a tag file altered, above): the build with nothing new stops too
+    pdf.with_name("beta.pdx").unlink()
+    with pytest.raises(ProblemsFound) as caught:
+        package(three, archive)
+    assert ("P006", first.name) in {(p.code, p.file) for p in caught.value.problems}
+    pdf.write_bytes((three[1].pdf_path).read_bytes())  # restored: the control
+    assert not package(three, archive).created
+
+
 # -- an audit trail that cannot lose an entry ------------------------------------
 
 def test_the_package_carries_the_events_the_log_records(tmp_path, three):
@@ -209,6 +239,45 @@ def test_a_build_reads_only_the_newest_package_s_events_and_verify_all(tmp_path,
     spoil("statements-2026-11-28-v0003")  # the newest: read by every build
     with pytest.raises(ArchiveError, match="E012 statements-2026-11-28-v0003.*cannot read what the package"):
         package(versions[-1], archive)
+
+
+def test_a_build_finds_the_newest_package_s_events_right_after_its_head_without_parsing_the_log(
+        tmp_path, three, monkeypatch):
+    """The case of every build but one after a crash: two log lines parsed, not one per event.
+    When another writer's event came between the head and the package's events, the
+    lines after the head are searched event by event, and nothing is logged twice."""
+    import pipeline.events.packages as packages
+
+    archive = tmp_path / "archive"
+    first = package(three, archive)
+    parsed: list[int] = []
+    real = packages.logged_content_digests
+    monkeypatch.setattr(packages, "logged_content_digests", lambda lines: parsed.append(len(lines)) or real(lines))
+    again = package(three, archive)
+    assert not again.created and again.problems == () and parsed == [2]
+    claimed = len((first.path / PACKAGE_EVENTS).read_bytes().splitlines())
+    assert claimed > 2  # so two is fewer than all of them
+
+    # control: a crash loses the second version's events, another writer logs between
+    import pipeline.package.stage as stage
+    from pipeline.events.log import EventDraft, append_events
+    src = three[0].statement.metadata_path.parent
+    grown = [*three, make_statement(src, "delta")]
+    monkeypatch.setattr(stage, "append_events", lambda *_a, **_k: (_ for _ in ()).throw(ArchiveError("killed")))
+    with pytest.raises(ArchiveError):
+        package(grown, archive)
+    monkeypatch.setattr(stage, "append_events", append_events)
+    append_events(archive / EVENTS_NAME, [EventDraft("fixity check", EVENT_TIME, "success", "another writer")])
+    recovered = package(grown, archive)
+    assert [p.code for p in recovered.problems] == ["E013"]
+    log = (archive / EVENTS_NAME).read_bytes()
+    parsed.clear()
+    after = package(grown, archive)  # the window after the head starts with the other writer's event
+    assert not after.created and after.problems == ()
+    assert parsed and parsed[-1] > 2  # searched event by event
+    assert (archive / EVENTS_NAME).read_bytes() == log  # nothing logged twice
+    assert log_package_problems(archive) == []
+    assert run("verify", "--archive", archive)[0] == 0
 
 
 def test_a_shortened_or_removed_log_is_an_error(tmp_path, three):

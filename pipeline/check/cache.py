@@ -55,25 +55,22 @@ def record_passed_check(item: RenderedStatement, checker: str, verdicts: list | 
     write_atomically(_verdict_path(item), (json.dumps(record, sort_keys=True) + "\n").encode())
 
 
-def recorded_verdicts(item: RenderedStatement) -> list:
-    """The validators' verdicts stored with a pass (call after :func:`passed_check_before`)."""
-    try:
-        return json.loads(_verdict_path(item).read_text(encoding="utf-8")).get("verdicts", [])
-    except (OSError, ValueError):
-        return []
+def earlier_pass(item: RenderedStatement, checker: str) -> list | None:
+    """The validators' verdicts kept with an earlier pass of these exact bytes by
+    this checker (see the module docstring); None if there is none.
 
-
-def passed_check_before(item: RenderedStatement, checker: str) -> bool:
-    """True only if these bytes passed this checker before (see module docstring).
-
-    ``item.pdf_sha256`` is trusted here because :func:`load_rendered` and
-    :func:`store_pdf` take it from the bytes themselves.
+    ``item.pdf_sha256`` is trusted here because :func:`store_pdf` takes it
+    from the bytes themselves, and :func:`load_rendered` from the bytes, or
+    from what store_pdf wrote when the file is provably the one it stored.
     """
     if not (item.statement.metadata_sha256 and item.statement.body_sha256):
-        return False
+        return None
     try:
         stored = json.loads(_verdict_path(item).read_text(encoding="utf-8"))
         expected = _verdict(item, checker)
-        return {key: stored.get(key) for key in expected} == expected
-    except (OSError, ValueError):
-        return False
+        if {key: stored.get(key) for key in expected} != expected:
+            return None
+        verdicts = stored.get("verdicts", [])
+        return verdicts if isinstance(verdicts, list) else None
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Callable, Sequence
 
-from pipeline.check.cache import checker_fingerprint, passed_check_before, record_passed_check, recorded_verdicts
+from pipeline.check.cache import checker_fingerprint, earlier_pass, record_passed_check
 from pipeline.check.stage import check_pdfs
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 
@@ -23,13 +23,15 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     """The check stage's report for *rendered*, checking only what needs it.
 
     A PDF whose exact bytes passed the same checker for the same statement
-    bytes is not read again (``pipeline.check.cache.passed_check_before``); the others are
+    bytes is not read again (``pipeline.check.cache.earlier_pass``); the others are
     checked in a pool of *workers* processes (default: one per core).
     Items and problems keep the order of *rendered*. *progress* is called
     with (identifier, done, total) as each PDF's check is known.
     """
     checker = checker_fingerprint()
-    todo = [item for item in rendered if not passed_check_before(item, checker)]
+    passed_before = {id(item): verdicts for item in rendered
+                     if (verdicts := earlier_pass(item, checker)) is not None}
+    todo = [item for item in rendered if id(item) not in passed_before]
     workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(todo) / 8)))
     done, total = len(rendered) - len(todo), len(rendered)
     if progress:
@@ -66,7 +68,7 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
         identifier = item.statement.identifier
         if identifier not in found:
             items.append({"identifier": identifier, "pdf": str(item.pdf_path), "ok": True, "checked": "before",
-                          "verdicts": recorded_verdicts(item)})
+                          "verdicts": passed_before[id(item)]})
             continue
         entry, its_problems = found[identifier]
         items.append({**entry, "checked": "now"})

@@ -54,7 +54,9 @@ def run_validate(run: Run, *, stop: bool = True) -> list[Statement]:
     if not run.args.statements.is_dir():
         raise UsageProblem(f"{run.args.statements}: no such folder of statements; run the command inside the "
                            "project folder (where statements/ and archive/ are), or give --statements")
-    statements, report = validate_statements(run.args.statements, run.args.schema)
+    build_dir = getattr(run.args, "build_dir", None)  # `validate` alone keeps no verdicts
+    statements, report = validate_statements(run.args.statements, run.args.schema,
+                                             verdict_cache=build_dir / "validate" if build_dir else None)
     run.withdrawals, withdrawn = validate_withdrawals(run.args.statements, statements)
     run.stage(StageReport(report.stage, report.problems + withdrawn.problems, report.items), stop=stop)
     return statements
@@ -182,7 +184,8 @@ def run_package(run: Run, rendered: list[RenderedStatement], refused: Sequence =
         outcome = package_statements(
             rendered, run.args.archive, bagging_date=bagging_date(run.args), software_agent=SOFTWARE_AGENT,
             event_time=when, withdrawals=run.withdrawals, schema_id=schema_version(run.args.schema),
-            validations=validator_events([item for r in run.reports if r.stage == "check" for item in r.items], when),
+            validations=lambda: validator_events(  # made only if a package is written
+                [item for r in run.reports if r.stage == "check" for item in r.items], when),
             provenance=provenance_of(run), share=not run.args.no_share, progress=task.step,
             refused=refused,
         )

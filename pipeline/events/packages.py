@@ -149,6 +149,8 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
     for claim in newest_claims(archive_dir):
         lines = lines if lines is not None else read_lines(log_path)
         damage = _head_problems(log_path, claim, lines)
+        if not damage and _logged_after_head(claim, lines):
+            continue
         # Its events follow the head it recorded; a damaged head means the whole log is searched.
         logged = logged_content_digests(lines if damage else lines[claim.head_sequence:])
         missing = [e for e in claim.events if content_digest(e) not in logged]
@@ -162,6 +164,32 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
             "E013", str(log_path), "", f"recorded {len(missing)} event(s) of {claim.package} from its "
             f"{PACKAGE_EVENTS}: an earlier build was interrupted after writing it", "warning"))
     return recovered
+
+
+def _logged_after_head(claim: PackageClaim, lines: list[bytes]) -> bool:
+    """The case of every build but the one after a crash, shown without parsing the log:
+    the claim's n events are the n lines right after the head it recorded.
+
+    Each of those lines must be the next link of the chain from the head (it
+    names the SHA-256 of the line before it), so they are the lines appended
+    after the head, whole; and the first and the last must hold the claim's
+    first and last event. A build appends its events in order under one lock,
+    so lines between those two hold the others. Anything else (lines lost, a
+    torn line, another writer's event in between) falls back to searching the
+    lines after the head event by event; a log rewritten after the head is
+    verify's to find (:func:`log_package_problems`).
+    """
+    start, count = claim.head_sequence, len(claim.events)
+    window = lines[start:start + count]
+    if not count or len(window) < count:
+        return False
+    previous = GENESIS if not start else hashlib.sha256(lines[start - 1] + b"\n").hexdigest()
+    for line in window:
+        if f'"previous_sha256":"{previous}"'.encode() not in line:
+            return False
+        previous = hashlib.sha256(line + b"\n").hexdigest()
+    ends = logged_content_digests([window[0], window[-1]])
+    return {content_digest(claim.events[0]), content_digest(claim.events[-1])} <= ends
 
 
 def _head_problems(log_path: Path, claim: PackageClaim, lines: list[bytes]) -> list[Problem]:

@@ -40,7 +40,7 @@ from pipeline.bagit.manifest import parse_manifest, sha256_bytes
 from pipeline.bagit.writer import (
     DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable, write_bag,
 )
-from pipeline.archive.package_check import check_predecessor, payload_digest_problems
+from pipeline.archive.package_check import check_newest_unaltered, check_predecessor, payload_digest_problems
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.core.files import fsync_dir
 from pipeline.core.records import PackageOutcome, Problem, Provenance, RenderedStatement, Withdrawal
@@ -66,7 +66,7 @@ def package_statements(
     event_time: datetime.datetime,
     withdrawals: Sequence[Withdrawal] = (),
     schema_id: str | None = None,
-    validations: Sequence[EventDraft] = (),
+    validations: Sequence[EventDraft] | Callable[[], Sequence[EventDraft]] = (),
     group: str = "statements",
     provenance: Provenance | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -84,6 +84,8 @@ def package_statements(
     The package carries its own events and the log records them once it is
     in place (:mod:`pipeline.events.packages`); ``bag-info.txt`` names the
     schema (*schema_id*, its ``$id`` with its version) that validated the records.
+    *validations*: the independent validators' events, or a function that
+    makes them, called only when a package is written.
 
     With *share*, files carried over unchanged are hard links to the newest
     package's (:mod:`pipeline.package.sharing`); the package is the same either way.
@@ -139,6 +141,7 @@ def package_statements(
             raise InputError(f"bagging date {bagging_date.isoformat()} is before the date of "
                              f"the newest package {newest[0].name}; check the clock")
         if newest is not None:
+            _check_fit_to_chain(*newest)
             _check_carried_over(newest[0], newest[1], planned, before.manifest)
             if share:  # links to exactly the files just checked; hashed again in the new bag
                 items = share_unchanged(items, newest[1], planned, before.manifest)
@@ -165,7 +168,8 @@ def package_statements(
         drafts = package_events(name, [r.statement.identifier for r in rendered], event_time,
                                 message, withdrawn)
         drafts += refusal_events(name, refused_index(refused, origin), event_time)
-        drafts[1:1] = validations  # each independent validator's verdict, after our own validation
+        # each independent validator's verdict, after our own validation
+        drafts[1:1] = validations() if callable(validations) else validations
         info += head_fields(_log_head(log_path))
         target = _build(archive_dir, name, items, info, planned,
                         {PACKAGE_EVENTS: package_event_file(drafts)}, progress)
@@ -205,17 +209,31 @@ class _Contents:
 
 
 def _predecessor_contents(name: PackageName, path: Path) -> _Contents:
-    """The newest package's payload manifest and withdrawals, once it is shown fit
-    to have a new version chained to it (P006 with its problems otherwise)."""
-    if damage := check_predecessor(path):
-        raise ProblemsFound(f"{name.name} is damaged", [
-            Problem("P006", name.name, "", f"the newest package is damaged ({len(damage)} problem(s) "
-                    "below); no new version is chained to it: restore it from a copy, then build again"),
-            *damage])
+    """The newest package's payload manifest and withdrawals, once it is shown
+    unaltered by the cheap checks (P006 with its problems otherwise).
+
+    That much is what a build needs to say "nothing changed since" it; the
+    rest of its form (each listed file by name, our rules) is checked only
+    before a version is chained to it (:func:`_check_fit_to_chain`), and by verify.
+    """
+    _refuse_to_chain(name, check_newest_unaltered(path))
     index = json.loads(_read_from_package(name, path, INDEX_PATH))
     withdrawn = tuple(Withdrawal(w["identifier"], w["reason"], w["date"])
                       for w in index.get("withdrawn", ()))
     return _Contents(_payload_manifest(name, path), withdrawn)
+
+
+def _check_fit_to_chain(name: PackageName, path: Path) -> None:
+    """The newest package's whole form, before a new version is chained to it (P006)."""
+    _refuse_to_chain(name, check_predecessor(path))
+
+
+def _refuse_to_chain(name: PackageName, damage: Sequence[Problem]) -> None:
+    if damage:
+        raise ProblemsFound(f"{name.name} is damaged", [
+            Problem("P006", name.name, "", f"the newest package is damaged ({len(damage)} problem(s) "
+                    "below); no new version is chained to it: restore it from a copy, then build again"),
+            *damage])
 
 
 def _check_carried_over(name: PackageName, path: Path, planned: dict[str, str],

@@ -70,6 +70,13 @@ def parse_json(data: bytes, file: str) -> tuple[Any, list[Problem]]:
     return (None if any(p.code == "V001" for p in problems) else value), problems
 
 
+def parse_accepted(data: bytes) -> Any:
+    """The value of bytes that :func:`parse_json` accepted before without a
+    problem: the same value, without the checks (its hooks only refuse, and
+    return what :func:`json.loads` returns for what they accept)."""
+    return json.loads(data.decode("utf-8-sig"))
+
+
 def _text_problems(value: Any, file: str) -> list[Problem]:
     """Walked without recursion: too deep (V001), control characters or lone surrogates in text (V020)."""
     problems: list[Problem] = []

@@ -27,12 +27,13 @@ from pipeline.validate.capture import check_capture
 from pipeline.statements.body import BodyDecodeError, decode_body, forbidden_controls
 from pipeline.core.errors import InputError
 from pipeline.statements.langtag import language_tag_problem
-from pipeline.statements.strictjson import parse_json
+from pipeline.statements.strictjson import parse_accepted, parse_json
 from pipeline.statements.strictjson import pointer as _pointer
 from pipeline.statements.strictjson import short as _short
 from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
 from pipeline.validate.skeleton import placeholders, skeleton_bytes
+from pipeline.validate.verdicts import PassedMetadata, validator_fingerprint
 from pipeline.statements.edtf import UNDATED, DateProblem, parse_issue_date
 from pipeline.statements.files import (
     Unreadable,
@@ -67,6 +68,7 @@ _PATTERN_HINTS = {
 def validate_statements(
     statements_dir: Path, schema_path: Path, *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_metadata_bytes: int = DEFAULT_MAX_METADATA_BYTES,
+    verdict_cache: Path | None = None,
 ) -> tuple[list[Statement], StageReport]:
     """Check every statement in ``statements_dir``; return the valid ones and a report.
 
@@ -74,14 +76,20 @@ def validate_statements(
     record. Only statements without errors are returned. A body larger than
     ``max_body_bytes`` or metadata larger than ``max_metadata_bytes`` is
     refused (V017) without being read.
+
+    With *verdict_cache* (a folder), a record whose exact bytes passed its own
+    checks under the same schema and code before is not checked against the
+    schema again (:mod:`pipeline.validate.verdicts`); the result is the same.
     """
     validator = _load_validator(Path(schema_path))
+    passes = PassedMetadata(verdict_cache, _fingerprint(Path(schema_path)) if verdict_cache else "")
     folder = Path(statements_dir).resolve()
     if not folder.is_dir():
         raise InputError(f"{statements_dir}: no such folder of statements")
     listing = list_folder(folder)
     files = listing.candidates
 
+    @functools.cache  # each file is named in up to five places
     def display(path: Path) -> str:
         return f"{printable(folder.name)}/{printable(path.relative_to(folder).as_posix())}"
 
@@ -119,7 +127,7 @@ def validate_statements(
     for path in metadata_files:
         found, statement, identifier = _check_record(
             path, bodies.get(path.with_suffix(""), []), files, validator, display,
-            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes), read,
+            lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes), read, passes,
         )
         problems += found
         checked.append((statement, identifier, display(path)))
@@ -142,6 +150,7 @@ def validate_statements(
     if not metadata_files:
         problems.append(Problem("V014", folder.name, "", "no statements here: expected <identifier>.json files"))
 
+    passes.save()
     problems.sort(key=lambda p: p.file)  # stable: each file's problems stay in the order found
     statements = [s for s, identifier, _ in checked if s is not None and identifier not in shared]
     items = tuple(
@@ -192,6 +201,11 @@ def _load_validator(schema_path: Path) -> Draft202012Validator:
     return _validator_for(str(schema_path), data)
 
 
+def _fingerprint(schema_path: Path) -> str:
+    """What decides a record's own verdict (call after :func:`_load_validator` accepted the schema)."""
+    return validator_fingerprint(schema_path.read_bytes(), list(_load_validator(schema_path).format_checker.checkers))
+
+
 @functools.lru_cache(maxsize=8)
 def _validator_for(schema_path: str, data: bytes) -> Draft202012Validator:
     """One validator per schema's bytes and process: a build asks three times (the records,
@@ -226,7 +240,7 @@ def _is_uri(value: object) -> bool:
 def _check_record(
     path: Path, body_paths: list[Path], files: list[Path], validator: Draft202012Validator,
     display: Callable[[Path], str], read_metadata: Callable[[Path], bytes], read_body: Callable[[Path], bytes],
-    read: Callable[[Path, int], bytes],
+    read: Callable[[Path, int], bytes], passes: PassedMetadata,
 ) -> tuple[list[Problem], Statement | None, Any]:
     """All problems of one statement: its metadata, then its body."""
     file = display(path)
@@ -234,17 +248,15 @@ def _check_record(
         data = read_metadata(path)
     except Unreadable as exc:
         return [Problem(exc.code, file, "", str(exc))], None, None
-    metadata, problems = parse_json(data, file)
+    metadata_sha256 = hashlib.sha256(data).hexdigest()
+    known = passes.passed_before(metadata_sha256)  # these bytes passed their own checks before
+    metadata, problems = (parse_accepted(data), []) if known else parse_json(data, file)
     identifier = metadata.get("identifier") if isinstance(metadata, dict) else None
     if metadata is not None or not problems:
-        unfilled = list(placeholders(metadata))
-        problems += [Problem("V030", file, pointer, f"still the placeholder of `statement-archive new`: {text[:400]}")
-                     for pointer, text in unfilled]
-        # A placeholder breaks the schema too (a pattern, a list); say it once, as V030.
-        problems += [p for p in _schema_problems(validator, metadata, file)
-                     if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
-        problems += [p for p in _content_problems(metadata, file)
-                     if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
+        own = [] if known else _metadata_problems(validator, metadata, file)
+        if not (problems or own):
+            passes.passed(metadata_sha256)
+        problems += own
         if isinstance(identifier, str) and identifier != path.stem:
             problems.append(Problem("V011", file, "/identifier",
                                     f"identifier `{_short(identifier)}` does not match the file name "
@@ -272,11 +284,25 @@ def _check_record(
     statement = Statement(
         identifier=identifier, metadata_path=path, body_path=body_path,
         media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata=metadata,
-        metadata_sha256=hashlib.sha256(data).hexdigest(), body_sha256=hashlib.sha256(body).hexdigest(),
+        metadata_sha256=metadata_sha256, body_sha256=hashlib.sha256(body).hexdigest(),
         capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
         capture_resources=capture.resources,
     )
     return problems, statement, identifier
+
+
+def _metadata_problems(validator: Draft202012Validator, metadata: Any, file: str) -> list[Problem]:
+    """The problems of the metadata alone: a pure function of its bytes (what
+    :mod:`pipeline.validate.verdicts` relies on)."""
+    unfilled = list(placeholders(metadata))
+    problems = [Problem("V030", file, pointer, f"still the placeholder of `statement-archive new`: {text[:400]}")
+                for pointer, text in unfilled]
+    # A placeholder breaks the schema too (a pattern, a list); say it once, as V030.
+    problems += [p for p in _schema_problems(validator, metadata, file)
+                 if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
+    problems += [p for p in _content_problems(metadata, file)
+                 if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
+    return problems
 
 
 def _schema_problems(validator: Draft202012Validator, metadata: Any, file: str) -> list[Problem]:

@@ -1,0 +1,82 @@
+"""Metadata that passed validation before, kept so an unchanged record is not checked again.
+
+A build validates every record every time, and at 10,000 statements JSON
+Schema alone costs seconds, all of it to say again what it said yesterday.
+``<build>/validate/passed-metadata.json`` lists the SHA-256 of each metadata
+file whose own checks (the strict JSON parse, placeholders, the schema, the
+rules the schema cannot express) found nothing, together with a fingerprint
+of what decides those checks: the schema's bytes, jsonschema's version and the
+format checkers it has, and the source of the validating code. The checks are
+pure functions of the metadata bytes, so for the same bytes and the same
+fingerprint they could only find nothing again; that is the only case they
+are skipped. A different fingerprint, a damaged or missing file: everything
+is checked.
+
+Only passes are kept, and only those of the last run, so the file stays the
+size of the statements folder. Everything that depends on more than the
+bytes (the file name, the body, the capture, identifiers used twice) is
+checked on every run. Like the check stage's verdicts beside the PDFs, the
+file lives in the build folder, the officer's own working space.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pipeline.core.files import write_atomically
+
+CACHE_NAME = "passed-metadata.json"
+
+
+def validator_fingerprint(schema_bytes: bytes, format_checks: list[str]) -> str:
+    """Digest of what decides a record's own checks (see the module docstring)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"jsonschema {version('jsonschema')}; formats {sorted(format_checks)}\n".encode())
+    digest.update(hashlib.sha256(schema_bytes).digest())
+    # Every source file of the validating code and the layer it reads statements
+    # with, not a list of modules: a list would go stale silently.
+    pipeline = Path(__file__).resolve().parents[1]
+    for package in ("validate", "statements"):
+        for source in sorted((pipeline / package).rglob("*.py")):
+            digest.update(source.relative_to(pipeline).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+class PassedMetadata:
+    """The metadata digests that passed under one fingerprint; *folder* None: none kept."""
+
+    def __init__(self, folder: Path | None, fingerprint: str) -> None:
+        self.folder, self.fingerprint = folder, fingerprint
+        self._before: frozenset[str] = frozenset()
+        self._now: set[str] = set()
+        self._kept = False  # whether the file holds this fingerprint's passes
+        if folder is not None:
+            try:
+                stored = json.loads((folder / CACHE_NAME).read_text(encoding="utf-8"))
+                if stored.get("fingerprint") == fingerprint and isinstance(stored.get("passed"), list):
+                    self._before = frozenset(d for d in stored["passed"] if isinstance(d, str))
+                    self._kept = True
+            except (OSError, ValueError, AttributeError):
+                pass  # no usable cache: everything is checked
+
+    def passed_before(self, metadata_sha256: str) -> bool:
+        return metadata_sha256 in self._before
+
+    def passed(self, metadata_sha256: str) -> None:
+        self._now.add(metadata_sha256)
+
+    def save(self) -> None:
+        """Keep this run's passes (written only when they differ from what is kept)."""
+        if self.folder is None or (self._kept and self._now == self._before):
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            record = {"fingerprint": self.fingerprint, "passed": sorted(self._now)}
+            # Not made durable: a cache lost in a crash costs one slower run, never a verdict.
+            write_atomically(self.folder / CACHE_NAME, (json.dumps(record, indent=0) + "\n").encode(),
+                             durable=False)
+        except OSError:
+            pass  # a cache that cannot be written only costs time on the next run
