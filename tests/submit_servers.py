@@ -12,6 +12,7 @@ Every server is started by the test that needs it and stopped after it.
 from __future__ import annotations
 
 import datetime
+import re
 import socket
 import threading
 from contextlib import contextmanager
@@ -23,6 +24,9 @@ from bagutil import AGENT, EVENT_TIME, make_statement
 from pipeline.package import package_statements
 
 USER, PASSWORD = "officer", "s3cret-Pa55-that-must-never-leak"
+
+#: a PDF's path, under its final name or the temporary one it is PUT under first
+PDF_PATH = re.compile(r"\.pdf(?:\.[0-9a-f]+\.partial)?$")
 
 
 def make_archive(root: Path, identifiers: tuple[str, ...] = ("alpha", "beta"), *,
@@ -49,12 +53,15 @@ class Faults:
 
     ``statuses[method]`` is a list of (status, message) answered, in order, to
     that method's next requests for PDFs; ``corrupt_pdf_puts`` flips one byte of
-    every PDF body on its way to the store (the server answers 201 all the same).
+    every PDF body on its way to the store (the server answers 201 all the same);
+    ``during_pdf_put(path)`` is called each time the server reads more of a PDF's
+    body, so a test can look at the store while an upload is under way.
     """
 
     app: Callable[..., Any]
     statuses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     corrupt_pdf_puts: bool = False
+    during_pdf_put: Callable[[str], None] | None = None
     log: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, Authorization
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -62,7 +69,7 @@ class Faults:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         with self.lock:
             self.log.append((method, path, environ.get("HTTP_AUTHORIZATION", "")))
-            queued = self.statuses.get(method) if path.endswith(".pdf") else None
+            queued = self.statuses.get(method) if PDF_PATH.search(path) else None
             injected = queued.pop(0) if queued else None
         if injected:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -73,12 +80,28 @@ class Faults:
             start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
                                     ("Content-Length", str(len(body)))])
             return [body]
-        if self.corrupt_pdf_puts and method == "PUT" and path.endswith(".pdf"):
+        if self.corrupt_pdf_puts and method == "PUT" and PDF_PATH.search(path):
             environ["wsgi.input"] = _FlipOneByte(environ["wsgi.input"], offset=20)
+        if self.during_pdf_put and method == "PUT" and PDF_PATH.search(path):
+            environ["wsgi.input"] = _Watched(environ["wsgi.input"], lambda: self.during_pdf_put(path))
         return self.app(environ, start_response)
 
     def count(self, method: str, suffix: str = "") -> int:
-        return sum(1 for m, p, _ in self.log if m == method and p.endswith(suffix))
+        """Requests of *method*; with *suffix* ".pdf", those for PDFs (final or temporary name)."""
+        matches = PDF_PATH.search if suffix == ".pdf" else (lambda p: p.endswith(suffix))
+        return sum(1 for m, p, _ in self.log if m == method and matches(p))
+
+
+class _Watched:
+    def __init__(self, stream: Any, hook: Callable[[], None]):
+        self._stream, self._hook = stream, hook
+
+    def read(self, size: int = -1) -> bytes:
+        self._hook()
+        return self._stream.read(size)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class _FlipOneByte:
@@ -185,7 +208,7 @@ class DropProxy:
                 if upload:
                     head = head or chunk[:300]
                     if (self.dropped == 0 and head.startswith(b"PUT ")
-                            and b".pdf " in head.split(b"\r\n", 1)[0]
+                            and PDF_PATH.search(head.split(b"\r\n", 1)[0].split(b" ")[1].decode())
                             and passed + len(chunk) > self.after):
                         self.dropped += 1
                         sink.sendall(chunk[: self.after - passed])

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import random
+import re
 import socket
 from pathlib import Path
 from urllib.parse import unquote
@@ -146,3 +147,9 @@ def test_unreachable_endpoint_is_retried_a_bounded_number_of_times(tmp_path):
                                    tmp_path / "l.sqlite", attempts=2)
     assert [i.status for i in outcome.items] == ["failed", "not sent"] and len(sleeps) == 1
     assert [p.code for p in outcome.problems] == ["S004", "S004"]
+    message = outcome.problems[0].message
+    assert f"endpoint http://127.0.0.1:{port}" in message and "run submit again" in message
+    assert "connection was refused" in message
+    # no Python class name (EndpointConnectionError, ConnectionRefusedError…): checked against a message that has one
+    class_name = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b")
+    assert not class_name.search(message) and class_name.search("EndpointConnectionError: Could not connect")

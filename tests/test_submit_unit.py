@@ -270,3 +270,30 @@ def test_object_metadata_is_ascii_and_reversible():
     assert all(v.isascii() and " " not in v for v in encoded.values())
     assert encoded["identifier"] == "nl-2019"
     assert {k: unquote(v) for k, v in encoded.items()} == values
+
+
+def test_connection_failures_are_said_without_class_names():
+    import http.client
+    import socket
+
+    from pipeline.submit.targets import connection_failure
+
+    refused = ConnectionRefusedError(111, "Connection refused")
+    wrapped = RuntimeError("could not connect")  # as botocore wraps urllib3's error, which wraps the OS's
+    wrapped.__cause__ = OSError("new connection failed")
+    wrapped.__cause__.__context__ = refused
+    said = {
+        "refused": connection_failure(refused),
+        "wrapped": connection_failure(wrapped),
+        "closed": connection_failure(http.client.RemoteDisconnected("Remote end closed connection")),
+        "lookup": connection_failure(socket.gaierror(-2, "Name or service not known")),
+        "other": connection_failure(OSError(101, "Network is unreachable")),
+        "nothing": connection_failure(ValueError("?")),
+    }
+    assert said["refused"].startswith("the connection was refused") and said["wrapped"] == said["refused"]
+    assert said["closed"].startswith("the connection was closed by the server")
+    assert "could not be looked up (Name or service not known)" in said["lookup"]
+    assert said["other"].startswith("the connection failed (Network is unreachable)")
+    assert said["nothing"].startswith("the connection failed;")
+    for words in said.values():
+        assert words.endswith("then run submit again") and "Error" not in words

@@ -24,9 +24,12 @@ The target is chosen by URL (:func:`open_target`):
 from __future__ import annotations
 
 import hashlib
+import http.client
+import socket
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Iterator, Mapping, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pipeline.core.errors import InputError
@@ -139,3 +142,54 @@ def excerpt(text: str) -> str:
     """A server's answer, on one line and short enough for the ledger."""
     flat = " ".join(text.split())
     return flat if len(flat) <= RESPONSE_LIMIT else flat[:RESPONSE_LIMIT - 1] + "…"
+
+
+#: what to do after any connection failure, in every target's message
+CONNECTION_ADVICE = "check the target URL and that the server is up, then run submit again"
+
+_PLAIN_WORDS: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "the connection was refused (nothing is listening at that host and port)"),
+    (ConnectionResetError, "the connection was closed by the server before it answered"),
+    (ConnectionAbortedError, "the connection was closed before the server answered"),
+    (BrokenPipeError, "the connection was closed by the server while the request was sent"),
+    (TimeoutError, "no answer in time"),
+    (http.client.IncompleteRead, "the server's answer was cut short"),
+)
+
+
+def connection_failure(exc: BaseException) -> str:
+    """Why a connection failed, in words for a records officer, and what to do.
+
+    Python's class names (``ConnectionRefusedError``…) mean nothing to the
+    officer, so the chain of causes (``__cause__``, ``__context__``, botocore's
+    wrapped ``error``) is searched for a failure that has plain words."""
+    causes = list(_causes(exc))
+    for kind, words in _PLAIN_WORDS:
+        if any(isinstance(cause, kind) for cause in causes):
+            return f"{words}; {CONNECTION_ADVICE}"
+    for cause in causes:
+        if isinstance(cause, socket.gaierror):
+            return f"the host name could not be looked up ({cause.strerror}); {CONNECTION_ADVICE}"
+        if isinstance(cause, ssl.SSLError):
+            return f"the TLS connection failed ({cause.reason or cause.strerror or 'no reason given'}); " \
+                   f"{CONNECTION_ADVICE}"
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"the connection failed ({cause.strerror}); {CONNECTION_ADVICE}"
+    if any(isinstance(cause, http.client.HTTPException) for cause in causes):
+        return f"the server's answer was not valid HTTP; {CONNECTION_ADVICE}"
+    return f"the connection failed; {CONNECTION_ADVICE}"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    waiting = [exc]
+    while waiting and len(seen) < 20:
+        cause = waiting.pop(0)
+        if id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        yield cause
+        wrapped = getattr(cause, "kwargs", None)
+        inner = wrapped.get("error") if isinstance(wrapped, dict) else None
+        waiting += [c for c in (cause.__cause__, cause.__context__, inner, *cause.args)
+                    if isinstance(c, BaseException)]

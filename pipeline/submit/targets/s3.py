@@ -27,11 +27,15 @@ from typing import Any, Mapping
 from urllib.parse import SplitResult, quote, urlsplit
 
 from pipeline.core.errors import EnvironmentProblem, InputError
-from pipeline.submit.targets import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
+from pipeline.submit.targets import (
+    Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, connection_failure, excerpt,
+)
 
 ENDPOINT_VARIABLE = "STATEMENT_ARCHIVE_S3_ENDPOINT"
 _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%")
 _PLAIN_MD5 = re.compile(r"[0-9a-f]{32}")
+#: a Python class name as botocore's messages may quote one ("ProtocolError('Connection aborted.'")
+_CLASS_NAME = re.compile(r"\b(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception)\b(?:: ?)?")
 _TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"}
 
 
@@ -157,10 +161,13 @@ class S3Target:
             raise TargetError(f"{where}: no S3 credentials: set AWS_ACCESS_KEY_ID and "
                               "AWS_SECRET_ACCESS_KEY, or configure ~/.aws/credentials") from None
         except (ConnectionError, HTTPClientError) as exc:
-            # connection refused or reset, timeouts: botocore's messages carry no secrets
-            raise Transient(f"{where}: {type(exc).__name__}: {exc}") from None
+            # connection refused or reset, timeouts
+            endpoint = getattr(exc, "kwargs", {}).get("endpoint_url")
+            at = f" (endpoint {endpoint})" if endpoint else ""
+            raise Transient(f"{where}{at}: {connection_failure(exc)}") from None
         except BotoCoreError as exc:
-            raise TargetError(f"{where}: {type(exc).__name__}: {exc}") from None
+            # botocore's own sentences carry no secrets; the class names some embed are dropped
+            raise TargetError(f"{where}: {excerpt(_CLASS_NAME.sub('', str(exc)))}") from None
 
 
 def _content_type(name: str) -> str:

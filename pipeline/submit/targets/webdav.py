@@ -1,9 +1,23 @@
-"""WebDAV (RFC 4918): MKCOL each missing collection, PUT, then GET it back.
+"""WebDAV (RFC 4918): MKCOL each missing collection, PUT under a temporary
+name, MOVE it to its final name, then GET it back.
+
+The PUT goes to ``.<name>.<random>.partial`` in the same collection, so no one
+browsing the records system (and no ingest watching it) ever sees a half-sent
+file under the final name, nor a failed upload's remains there. Hidden by
+its leading dot in most listings; not ``.part``, which Nextcloud and ownCloud
+refuse. A fresh random name per try, so a cut PUT that the server finishes
+late writes only its own temporary file. MOVE (§9.9) is sent with
+``Overwrite: T``: the final name is re-sent only when the ledger has no
+confirmed copy of it (an interrupted try, or a copy that failed its read-back),
+and such a copy must then be replaced, as a plain PUT would replace it. After a
+failed PUT or MOVE the temporary resource is DELETEd, best effort: a hidden
+``.partial`` is what is left if that fails too, or if the server finishes a cut
+PUT only after it.
 
 WebDAV servers do not check digests, so a copy counts as confirmed only when
 the bytes read back have the SHA-256 of the bytes sent.
 
-Built on the standard library's http.client: the four methods used here need
+Built on the standard library's http.client: the five methods used here need
 no more, it adds no dependency to an archive that must install for years, and
 it lets this module decide exactly which failures are retried. One connection
 per request keeps a dropped connection from poisoning the next one.
@@ -17,13 +31,17 @@ import hashlib
 import http.client
 import mimetypes
 import re
+import secrets
 import ssl
 from typing import Mapping
 from urllib.parse import SplitResult, quote
 
 from pipeline.core.errors import InputError
 from pipeline.submit.credentials import Credentials, find_credentials
-from pipeline.submit.targets import Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name, excerpt
+from pipeline.submit.targets import (
+    CONNECTION_ADVICE, Confirmation, Digest, Receipt, TargetError, TargetOptions, Transient, check_name,
+    connection_failure, excerpt,
+)
 
 _TAG = re.compile(r"<[^>]*>")
 
@@ -60,11 +78,29 @@ class WebDavTarget:
         for depth in range(1, len(segments)):
             self._make_collection("/".join(segments[:depth]) + "/")
         content_type = mimetypes.guess_type(segments[-1])[0] or "application/octet-stream"
-        status, reason, body = self._request("PUT", self._path(name), data,
-                                             {"Content-Type": content_type})
-        if status not in (200, 201, 204):
-            self._refused("PUT", name, status, reason, body)
-        return Receipt(self.location(name), f"{status} {reason}")
+        partial = "/".join([*segments[:-1], partial_name(segments[-1])])
+        final_url = self.location(name)
+        try:
+            status, reason, body = self._request("PUT", self._path(partial), data,
+                                                 {"Content-Type": content_type})
+            if status not in (200, 201, 204):
+                self._refused(f"PUT {self.location(partial)} (for {final_url})", status, reason, body)
+            moved, moved_reason, body = self._request(
+                "MOVE", self._path(partial), headers={"Destination": final_url, "Overwrite": "T"})
+            if moved not in (201, 204):
+                self._refused(f"MOVE {self.location(partial)} to {final_url}", moved, moved_reason, body)
+        except TargetError:
+            self._discard(partial)
+            raise
+        return Receipt(final_url, f"{status} {reason}, moved into place: {moved} {moved_reason}")
+
+    def _discard(self, partial: str) -> None:
+        """DELETE a temporary resource left by a failed PUT or MOVE; its failure is not reported,
+        so that the error that led here is."""
+        try:
+            self._request("DELETE", self._path(partial))
+        except TargetError:
+            pass
 
     def confirm(self, name: str, expected: Digest) -> Confirmation:
         status, reason, body = self._request("GET", self._path(name))
@@ -72,7 +108,7 @@ class WebDavTarget:
         if status == 404:
             return Confirmation(False, where, "not found when read back (404)")
         if status != 200:
-            self._refused("GET", name, status, reason, body)
+            self._refused(f"GET {where}", status, reason, body)
         found = hashlib.sha256(body).hexdigest()
         if found != expected.sha256:
             return Confirmation(False, where, f"read back {len(body)} bytes with sha256 {found}; "
@@ -91,7 +127,7 @@ class WebDavTarget:
         status, reason, body = self._request("MKCOL", path)
         # 405: it exists already (RFC 4918 §9.3.1), which is what we want
         if status not in (201, 405):
-            self._refused("MKCOL", name, status, reason, body)
+            self._refused(f"MKCOL {self.location(name)}", status, reason, body)
         self._collections.add(name)
 
     def _request(self, method: str, path: str, body: bytes | None = None,
@@ -113,15 +149,16 @@ class WebDavTarget:
             raise TargetError(f"{where}: the server's TLS certificate is not trusted "
                               f"({exc.verify_message})") from None
         except TimeoutError:
-            raise Transient(f"{where}: no answer within {self.timeout:g} s") from None
+            raise Transient(f"{where}: no answer within {self.timeout:g} s; {CONNECTION_ADVICE}") from None
         except (OSError, http.client.HTTPException) as exc:
-            raise Transient(f"{where}: connection failed ({type(exc).__name__}: {exc})") from None
+            raise Transient(f"{where}: {connection_failure(exc)}") from None
         finally:
             connection.close()
 
-    def _refused(self, method: str, name: str, status: int, reason: str, body: bytes) -> None:
+    def _refused(self, request: str, status: int, reason: str, body: bytes) -> None:
+        """Raise the server's refusal of *request* ("METHOD URL…") with its own words."""
         said = excerpt(_TAG.sub(" ", body[:4096].decode("utf-8", "replace")))
-        message = f"{method} {self.location(name)}: {status} {reason}" + (f": {said}" if said else "")
+        message = f"{request}: {status} {reason}" + (f": {said}" if said else "")
         if status == 401:
             message += ("; the server did not accept the credentials" if self.credentials else
                         "; no credentials were given: set STATEMENT_ARCHIVE_USER and "
@@ -129,3 +166,8 @@ class WebDavTarget:
         if status >= 500:
             raise Transient(message, status)
         raise TargetError(message, status)
+
+
+def partial_name(final: str) -> str:
+    """The temporary name a file is PUT under before it is moved to *final*."""
+    return f".{final}.{secrets.token_hex(6)}.partial"
