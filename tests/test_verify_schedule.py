@@ -72,7 +72,7 @@ def test_two_workers_give_the_same_result_as_one(archive):
 
 
 def test_two_workers_report_the_event_log_as_one_does(archive):
-    # With two workers the log is checked in a thread while they hash; with one, after the packages.
+    # With two workers the log is checked in a process of its own while they hash; with one, after the packages.
     intact = {w: cli(archive, "--workers", str(w), "--json") for w in (1, 2)}
     assert [code for code, _ in intact.values()] == [0, 0]  # control: an intact log, nothing to report
     assert "E0" not in intact[1][1] and "E0" not in intact[2][1]

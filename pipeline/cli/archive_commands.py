@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -73,16 +73,18 @@ def run_verify(run: Run) -> None:
 @contextmanager
 def _log_check_aside(archive: Path, wanted: bool) -> Iterator[Future | None]:
     """With *wanted* (a full check of every package, in worker processes), the event
-    log's check against the packages (``archive_log_problems``) started in a thread of
-    this process, so that it is done while the workers hash rather than after them
-    (serial time that capped the speed-up of ``--workers 2``; with one worker there is
-    no core to spare and it runs after the packages, as before). None otherwise."""
+    log's check against the packages (``archive_log_problems``) started in a process of
+    its own, so that it is done while the workers hash rather than after them (serial
+    time that capped the speed-up of ``--workers 2``; with one worker there is no core
+    to spare and it runs after the packages, as before). A process, not a thread: a
+    thread would hold this process's GIL while it hands the workers their first files.
+    None otherwise."""
     if not wanted:
         yield None
         return
     from pipeline.events.check import archive_log_problems
 
-    with ThreadPoolExecutor(max_workers=1) as aside:
+    with ProcessPoolExecutor(max_workers=1) as aside:
         yield aside.submit(archive_log_problems, archive, True)
 
 
