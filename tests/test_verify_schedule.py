@@ -71,6 +71,26 @@ def test_two_workers_give_the_same_result_as_one(archive):
     assert lines(1) == lines(2) and "B004" in lines(1)
 
 
+def test_two_workers_report_the_event_log_as_one_does(archive):
+    # With two workers the log is checked in a process of its own while they hash; with one, after the packages.
+    intact = {w: cli(archive, "--workers", str(w), "--json") for w in (1, 2)}
+    assert [code for code, _ in intact.values()] == [0, 0]  # control: an intact log, nothing to report
+    assert "E0" not in intact[1][1] and "E0" not in intact[2][1]
+    log = archive / EVENTS_NAME
+    lines = log.read_bytes().split(b"\n")
+    assert b'"eventOutcome":"success"' in lines[0]
+    lines[0] = lines[0].replace(b'"eventOutcome":"success"', b'"eventOutcome":"failure"', 1)  # still JSON
+    log.write_bytes(b"\n".join(lines))
+    damaged = {w: cli(archive, "--workers", str(w)) for w in (1, 2)}
+    assert damaged[1] == damaged[2]
+    assert damaged[1][0] == 1 and "E004" in damaged[1][1] and "E009" in damaged[1][1]
+    reports = {w: cli(archive, "--workers", str(w), "--json")[1] for w in (1, 2)}
+    problems = {w: [stage["problems"] for stage in json.loads(out[out.index("{"):])["stages"]]
+                for w, out in reports.items()}
+    assert problems[1] == problems[2]
+    assert [p["code"] for stage in problems[1] for p in stage] == ["E004", "E005", "E009"]  # altered, chain broken
+
+
 def test_two_workers_over_many_packages_give_the_same_result_as_one(archive, tmp_path):
     # Four packages with two workers: hashed first, then checked in worker processes
     # (three, above, are checked in this process while the workers hash).

@@ -113,16 +113,16 @@ class SharedDigests:
         if listed is not None:
             if listed not in self._known and (batch := self._pending.get(listed[:2])) is not None:
                 self._collect(batch)  # being hashed in the pool: wait for it rather than read it twice
-            if (known := self._known.get(listed)) is not None and wanted <= set(known.digests):
-                return FileDigest(known.size, {a: known.digests[a] for a in sorted(wanted)})
+            if (known := self._known.get(listed)) is not None and wanted <= known.digests.keys():
+                return _only(known, wanted)
         # not listed, not hashed ahead, or not the file listed: read it here
         fd = os.open(full, os.O_RDONLY | _NOFOLLOW)
         with os.fdopen(fd, "rb") as stream:
             identity = _identity(os.fstat(fd))
             if identity not in self._known and (batch := self._pending.get(identity[:2])) is not None:
                 self._collect(batch)
-            if (known := self._known.get(identity)) is not None and wanted <= set(known.digests):
-                return FileDigest(known.size, {a: known.digests[a] for a in sorted(wanted)})
+            if (known := self._known.get(identity)) is not None and wanted <= known.digests.keys():
+                return _only(known, wanted)
             digest = hash_stream(stream, algorithms)
         self._remember(identity, digest)
         return digest
@@ -205,6 +205,14 @@ class SharedDigests:
         self.files_read += 1
         self.bytes_read += digest.size
         self._known[identity] = digest
+
+
+def _only(known: FileDigest, wanted: set[str]) -> FileDigest:
+    """*known* with the digests of *wanted* alone (itself when that is all it has:
+    one object less per file, 30,000 in a package of 10,000 statements)."""
+    if known.digests.keys() == wanted:
+        return known
+    return FileDigest(known.size, {a: known.digests[a] for a in sorted(wanted)})
 
 
 def worker_pool(workers: int) -> Executor:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from pipeline.core.errors import ArchiveError, ProblemsFound
 from pipeline.core.records import Problem, StageReport
@@ -39,10 +42,12 @@ def run_verify(run: Run) -> None:
 
     selection = due_selection(run, lambda: _package_names(args.archive))  # --due, --budget
     seals = seal_check_for(run)  # every seal present; --require-seal
-    with run.task("verify", None) as task:
-        result = verify_archive(args.archive, mode=mode, sidecar_check=seals, workers=args.verify_workers or 1,
-                                only=selection.due if selection else None,
-                                keep_going=selection.keep_going if selection else None, progress=task.step)
+    workers = args.verify_workers or 1
+    with _log_check_aside(args.archive, mode == "full" and workers > 1 and selection is None) as log_check:
+        with run.task("verify", None) as task:
+            result = verify_archive(args.archive, mode=mode, sidecar_check=seals, workers=workers,
+                                    only=selection.due if selection else None,
+                                    keep_going=selection.keep_going if selection else None, progress=task.step)
     for package in result.packages:
         run.say(f"{'OK  ' if package.ok else 'FAIL'} {package.name} "
                 f"({package.files_checked} files, {package.bytes_checked} {checked})")
@@ -58,23 +63,46 @@ def run_verify(run: Run) -> None:
     if mode != "full":  # a fast or completeness check is no fixity check: log nothing
         run.stage(report)
         return
-    log_problems = record_fixity_events(run, result)
+    log_problems = record_fixity_events(run, result, log_check)
     if not any(p.severity == "error" for p in log_problems):  # nothing chained to a damaged log
         seals.record_events(run)
     run.stage(StageReport(report.stage, report.problems + log_problems, report.items))
 
 
 
-def record_fixity_events(run: Run, result) -> tuple[Problem, ...]:
+@contextmanager
+def _log_check_aside(archive: Path, wanted: bool) -> Iterator[Future | None]:
+    """With *wanted* (a full check of every package, in worker processes), the event
+    log's check against the packages (``archive_log_problems``) started in a process of
+    its own, so that it is done while the workers hash rather than after them (serial
+    time that capped the speed-up of ``--workers 2``; with one worker there is no core
+    to spare and it runs after the packages, as before). A process, not a thread: a
+    thread would hold this process's GIL while it hands the workers their first files.
+    None otherwise."""
+    if not wanted:
+        yield None
+        return
+    from pipeline.events.check import archive_log_problems
+
+    with ProcessPoolExecutor(max_workers=1) as aside:
+        yield aside.submit(archive_log_problems, archive, True)
+
+
+def record_fixity_events(run: Run, result, log_check: Future | None = None) -> tuple[Problem, ...]:
     """The event log's own problems (E…), after logging one fixity check per package.
     A damaged log gets nothing new chained to it; a log that cannot be written
-    (a read-only copy of the archive) is a warning: verifying must still work."""
+    (a read-only copy of the archive) is a warning: verifying must still work.
+    *log_check*: those problems already being found for an archive with packages
+    (:func:`_log_check_aside`); used if packages were checked, else found here."""
     from pipeline.events.check import archive_log_problems
     from pipeline.events.log import EVENTS_NAME, append_events
     from pipeline.events.pipeline_events import fixity_events
 
     log = run.args.archive / EVENTS_NAME
-    problems = archive_log_problems(run.args.archive, bool(result.packages))
+    if log_check is not None and result.packages:
+        problems = list(log_check.result())  # its exception, if any, is raised here, as it would be below
+    else:
+        problems = archive_log_problems(run.args.archive, bool(result.packages))
     if any(p.severity == "error" for p in problems):
         return (*problems, Problem("E009", str(log), "", "fixity results not recorded: "
                                    "the event log is damaged (see above); repair it first", "warning"))

@@ -17,7 +17,7 @@ from pipeline.cli.context import PROJECT_DIR
 
 
 def add_fonts_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    from pipeline.render.extra_fonts import ALLOWED_LICENCES
+    from pipeline.render.licences import ALLOWED_LICENCES  # not extra_fonts: fontTools, at every start
 
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--fonts", type=Path, default=PROJECT_DIR / "fonts", help="pinned fonts folder")

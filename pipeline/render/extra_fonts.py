@@ -23,9 +23,7 @@ from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from pipeline.core.files import write_atomically
 from pipeline.core.errors import InputError
 from pipeline.render.fonts import EXTRA_LOCK_NAME, PinnedFont, read_lock
-
-#: Licences under which a font may be pinned (SPDX ids; "public-domain" has none).
-ALLOWED_LICENCES = ("OFL-1.1", "Apache-2.0", "CC0-1.0", "public-domain")
+from pipeline.render.licences import ALLOWED_LICENCES
 EXTRA_DIR = "extra"
 #: Colour glyph tables: drawn as images or layered colour, which PDF/A refuses
 #: (interpolated images, transparency) or WeasyPrint 70 cannot embed.
