@@ -22,7 +22,8 @@ PYTEST := $(PY) -m pytest -n $(JOBS) --dist loadscope
 ifneq ($(filter true 1 yes TRUE True YES,$(CI)),)
 TEST_SELECTION :=
 else
-TEST_SELECTION := -m "not (long or slow)"
+# --no-loadscope-reorder: modules in tests/conftest.py's LONGEST_FIRST order (the fast set only).
+TEST_SELECTION := -m "not (long or slow)" --no-loadscope-reorder
 endif
 
 .PHONY: all build validate render check package verify submit test test-all install system test-system fonts clean distclean help
