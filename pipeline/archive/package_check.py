@@ -30,6 +30,8 @@ TAGMANIFEST = "tagmanifest-sha256.txt"
 MANIFESTS = tuple(f"{kind}-{alg}.txt" for kind in ("manifest", "tagmanifest")
                   for alg in WRITTEN_ALGORITHMS)
 REQUIRED_TAG_FILES = (BAG_INFO_TXT, *MANIFESTS)
+#: What a build reads to say that nothing changed since a package, so what its tag manifests must cover.
+ANSWER_TAG_FILES = frozenset((BAG_INFO_TXT, *(f"manifest-{alg}.txt" for alg in WRITTEN_ALGORITHMS)))
 
 
 def verify_bag(path: Path, *, label: str | None = None, mode: str = FULL,
@@ -166,35 +168,29 @@ def sorted_problems(problems: Sequence[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(set(problems), key=lambda p: (p.file, p.pointer, p.code, p.message)))
 
 
-def check_predecessor(path: Path) -> list[Problem]:
-    """The errors that make *path* unfit to have a new version chained to it.
-
-    Completeness, Payload-Oxum, our rules, and every tag file against the tag
-    manifests (the tag manifests cover the payload manifests, so a rewritten
-    manifest shows here) — without hashing the payload, so a build stays fast.
-    """
-    result = verify_bag(path, mode=COMPLETENESS, package_rules=True)
-    problems = [p for p in result.problems if p.severity == "error"]
-    return sorted_problems(problems + tag_file_problems(path)[0])
-
-
-def check_newest_unaltered(path: Path) -> list[Problem]:
-    """The errors that stop a build from saying that nothing changed since *path*:
-    the cheap half of :func:`check_predecessor`, for a build that chains nothing.
+def check_newest_unaltered(path: Path) -> tuple[Problem, ...]:
+    """The errors that stop a build from saying that nothing changed since *path*.
 
     Its files by count and size (Payload-Oxum: a payload file gone, added, or
     grown shows here) and every tag file against the tag manifests (so the
     manifests and index the answer is read from are the ones written), from a
-    walk that reads no payload file and parses no payload manifest. The rest
-    (each listed file by name, our rules on the tag files' form) comes before
-    a version is chained, and in verify. When the tag manifests do not cover the
-    files the answer rests on, the whole check decides.
+    walk that reads no payload file and parses no payload manifest. Before a
+    version is chained to *path*, :func:`form_problems` checks the rest; when
+    the tag manifests do not cover the files the answer rests on, it is
+    checked here too. Neither hashes the payload, so a build stays fast.
     """
-    result = verify_bag(path, mode=FAST, package_rules=False)
+    fast = verify_bag(path, mode=FAST, package_rules=False)
     problems, covered = tag_file_problems(path)
-    if not {f for f in REQUIRED_TAG_FILES if not f.startswith("tagmanifest-")} <= covered:
-        return check_predecessor(path)
-    return sorted_problems([p for p in result.problems if p.severity == "error"] + problems)
+    problems += [p for p in fast.problems if p.severity == "error"]
+    if not ANSWER_TAG_FILES <= covered:
+        problems += form_problems(path)
+    return sorted_problems(problems)
+
+
+def form_problems(path: Path) -> list[Problem]:
+    """The errors of *path*'s form that no tag manifest can show: each listed
+    file there by name, no file unlisted, our rules (the whole bag check, no payload hashed)."""
+    return [p for p in verify_bag(path, mode=COMPLETENESS, package_rules=True).problems if p.severity == "error"]
 
 
 def tag_file_problems(path: Path) -> tuple[list[Problem], set[str]]:

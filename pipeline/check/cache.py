@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.core.records import RenderedStatement
 from pipeline.core.files import write_atomically
+from pipeline.core.sources import source_digest
 
 
 def checker_fingerprint() -> str:
@@ -24,12 +25,8 @@ def checker_fingerprint() -> str:
 
     from pipeline.check.validators import validator_versions
 
-    package = Path(__file__).resolve().parent
     digest = hashlib.sha256(f"pypdf {pypdf.__version__}; {validator_versions()}\n".encode())
-    # All of the package's source, not a list of the modules check uses
-    # today: a list would go stale silently when check starts using another.
-    for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    digest.update(source_digest("check"))
     try:
         version = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
         digest.update(version.stdout + version.stderr)

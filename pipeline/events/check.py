@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 
 from pipeline.core.errors import ArchiveError
-from pipeline.events.log import EVENTS_NAME, GENESIS, LoggedEvent, build_entry, canonical, read_lines, read_log, shape_problem
+from pipeline.events.log import (
+    EVENTS_NAME, GENESIS, LoggedEvent, build_entry, canonical, line_sha256, read_lines, read_log, shape_problem,
+)
 from pipeline.core.records import Problem
 
 
@@ -36,7 +38,7 @@ def verify_event_log(log_path: Path, *, data: bytes | None = None) -> list[Probl
     previous = GENESIS
     for number, raw in enumerate(lines[:-1], start=1):
         problems += _line_problems(where, number, raw, previous)
-        previous = hashlib.sha256(raw + b"\n").hexdigest()
+        previous = line_sha256(raw)
     return problems
 
 
@@ -60,7 +62,7 @@ def archive_log_problems(archive_dir: Path, has_packages: bool) -> list[Problem]
 def head_sha256(log_path: Path) -> str:
     """SHA-256 of the last complete line (``GENESIS`` for an empty log): record it elsewhere."""
     lines = read_lines(log_path)
-    return hashlib.sha256(lines[-1] + b"\n").hexdigest() if lines else GENESIS
+    return line_sha256(lines[-1]) if lines else GENESIS
 
 
 def _line_problems(where: str, number: int, raw: bytes, previous: str) -> list[Problem]:

@@ -290,6 +290,25 @@ def _entry(raw: bytes) -> LoggedEvent | None:
 
 # -- lines ----------------------------------------------------------------------
 
+def line_sha256(line: bytes) -> str:
+    """What the next line names as its ``previous_sha256``: the line as stored, newline included
+    (*line* without it, as :func:`read_lines` gives)."""
+    return hashlib.sha256(line + b"\n").hexdigest()
+
+
+def chained(lines: Sequence[bytes], after: bytes | None) -> bool:
+    """Whether each of *lines* (complete lines, without newlines) names the one before it,
+    the first naming *after* (``GENESIS`` if None): an unbroken run of whole lines,
+    shown from their bytes, without parsing them (a JSON string holds a quote only
+    escaped, so the field's text cannot come from inside a value)."""
+    previous = GENESIS if after is None else line_sha256(after)
+    for line in lines:
+        if f'"previous_sha256":"{previous}"'.encode() not in line:
+            return False
+        previous = line_sha256(line)
+    return True
+
+
 def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

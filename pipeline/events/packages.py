@@ -26,7 +26,6 @@ against the whole log are :func:`log_package_problems`' job, which verify runs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +36,8 @@ from pipeline.bagit.tagfile import BAG_INFO_TXT, parse_tags
 from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem
 from pipeline.events.log import (
-    EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, content_digest, draft_from_content, event_content,
-    logged_content_digests, read_lines,
+    EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, chained, content_digest, draft_from_content,
+    event_content, line_sha256, logged_content_digests, read_lines,
 )
 
 PACKAGE_EVENTS = "premis-events.jsonl"
@@ -183,11 +182,8 @@ def _logged_after_head(claim: PackageClaim, lines: list[bytes]) -> bool:
     window = lines[start:start + count]
     if not count or len(window) < count:
         return False
-    previous = GENESIS if not start else hashlib.sha256(lines[start - 1] + b"\n").hexdigest()
-    for line in window:
-        if f'"previous_sha256":"{previous}"'.encode() not in line:
-            return False
-        previous = hashlib.sha256(line + b"\n").hexdigest()
+    if not chained(window, lines[start - 1] if start else None):
+        return False
     ends = logged_content_digests([window[0], window[-1]])
     return {content_digest(claim.events[0]), content_digest(claim.events[-1])} <= ends
 
@@ -202,7 +198,7 @@ def _head_problems(log_path: Path, claim: PackageClaim, lines: list[bytes]) -> l
             f"the log has {len(lines)} line(s), but it had {claim.head_sequence} when "
             f"{claim.package} was written: lines were removed, or the log was replaced; restore it "
             "from a copy"))]
-    if hashlib.sha256(lines[claim.head_sequence - 1] + b"\n").hexdigest() != claim.head_sha256:
+    if line_sha256(lines[claim.head_sequence - 1]) != claim.head_sha256:
         return [Problem("E012", str(log_path), f"line {claim.head_sequence}", (
             f"differs from the line {claim.package} recorded as the log's head when it was written: "
             "the log was rewritten; restore it from a copy"))]

@@ -40,7 +40,9 @@ from pipeline.bagit.manifest import parse_manifest, sha256_bytes
 from pipeline.bagit.writer import (
     DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable, write_bag,
 )
-from pipeline.archive.package_check import check_newest_unaltered, check_predecessor, payload_digest_problems
+from pipeline.archive.package_check import (
+    check_newest_unaltered, form_problems, payload_digest_problems, sorted_problems,
+)
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.core.files import fsync_dir
 from pipeline.core.records import PackageOutcome, Problem, Provenance, RenderedStatement, Withdrawal
@@ -66,7 +68,7 @@ def package_statements(
     event_time: datetime.datetime,
     withdrawals: Sequence[Withdrawal] = (),
     schema_id: str | None = None,
-    validations: Sequence[EventDraft] | Callable[[], Sequence[EventDraft]] = (),
+    validations: Callable[[], Sequence[EventDraft]] | None = None,
     group: str = "statements",
     provenance: Provenance | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -84,8 +86,8 @@ def package_statements(
     The package carries its own events and the log records them once it is
     in place (:mod:`pipeline.events.packages`); ``bag-info.txt`` names the
     schema (*schema_id*, its ``$id`` with its version) that validated the records.
-    *validations*: the independent validators' events, or a function that
-    makes them, called only when a package is written.
+    *validations* makes the independent validators' events; it is called only
+    when a package is written (a build with nothing new needs none).
 
     With *share*, files carried over unchanged are hard links to the newest
     package's (:mod:`pipeline.package.sharing`); the package is the same either way.
@@ -169,7 +171,7 @@ def package_statements(
                                 message, withdrawn)
         drafts += refusal_events(name, refused_index(refused, origin), event_time)
         # each independent validator's verdict, after our own validation
-        drafts[1:1] = validations() if callable(validations) else validations
+        drafts[1:1] = validations() if validations else ()
         info += head_fields(_log_head(log_path))
         target = _build(archive_dir, name, items, info, planned,
                         {PACKAGE_EVENTS: package_event_file(drafts)}, progress)
@@ -224,8 +226,9 @@ def _predecessor_contents(name: PackageName, path: Path) -> _Contents:
 
 
 def _check_fit_to_chain(name: PackageName, path: Path) -> None:
-    """The newest package's whole form, before a new version is chained to it (P006)."""
-    _refuse_to_chain(name, check_predecessor(path))
+    """The rest of the newest package's form, before a new version is chained to it
+    (P006): its tag files were checked by :func:`_predecessor_contents` under the same lock."""
+    _refuse_to_chain(name, sorted_problems(form_problems(path)))
 
 
 def _refuse_to_chain(name: PackageName, damage: Sequence[Problem]) -> None:

@@ -81,8 +81,10 @@ def validate_statements(
     checks under the same schema and code before is not checked against the
     schema again (:mod:`pipeline.validate.verdicts`); the result is the same.
     """
-    validator = _load_validator(Path(schema_path))
-    passes = PassedMetadata(verdict_cache, _fingerprint(Path(schema_path)) if verdict_cache else "")
+    schema = _schema_bytes(Path(schema_path))
+    validator = _validator_for(str(schema_path), schema)
+    passes = PassedMetadata(verdict_cache, validator_fingerprint(schema, validator.format_checker.checkers)
+                            if verdict_cache else "")
     folder = Path(statements_dir).resolve()
     if not folder.is_dir():
         raise InputError(f"{statements_dir}: no such folder of statements")
@@ -194,16 +196,14 @@ def _kind_of(path: Path, folder: Path) -> str:
 
 
 def _load_validator(schema_path: Path) -> Draft202012Validator:
+    return _validator_for(str(schema_path), _schema_bytes(schema_path))
+
+
+def _schema_bytes(schema_path: Path) -> bytes:
     try:
-        data = schema_path.read_bytes()
+        return schema_path.read_bytes()
     except OSError as exc:
         raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
-    return _validator_for(str(schema_path), data)
-
-
-def _fingerprint(schema_path: Path) -> str:
-    """What decides a record's own verdict (call after :func:`_load_validator` accepted the schema)."""
-    return validator_fingerprint(schema_path.read_bytes(), list(_load_validator(schema_path).format_checker.checkers))
 
 
 @functools.lru_cache(maxsize=8)

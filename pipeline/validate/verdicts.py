@@ -24,24 +24,22 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Iterable
 
 from pipeline.core.files import write_atomically
+from pipeline.core.sources import source_digest
 
 CACHE_NAME = "passed-metadata.json"
 
 
-def validator_fingerprint(schema_bytes: bytes, format_checks: list[str]) -> str:
-    """Digest of what decides a record's own checks (see the module docstring)."""
+def validator_fingerprint(schema_bytes: bytes, format_checks: Iterable[str]) -> str:
+    """Digest of what decides a record's own checks (see the module docstring):
+    the validating code and the layer it reads statements with."""
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"jsonschema {version('jsonschema')}; formats {sorted(format_checks)}\n".encode())
     digest.update(hashlib.sha256(schema_bytes).digest())
-    # Every source file of the validating code and the layer it reads statements
-    # with, not a list of modules: a list would go stale silently.
-    pipeline = Path(__file__).resolve().parents[1]
-    for package in ("validate", "statements"):
-        for source in sorted((pipeline / package).rglob("*.py")):
-            digest.update(source.relative_to(pipeline).as_posix().encode() + b"\0" + source.read_bytes())
+    digest.update(source_digest("validate", "statements"))
     return digest.hexdigest()
 
 
