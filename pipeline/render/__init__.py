@@ -3,7 +3,8 @@
 Split like WeasyPrint itself, one concern per module: ``document`` builds
 the HTML from the templates, ``fonts`` pins and confines the fonts,
 ``sandbox`` is the URL fetcher, ``xmp`` writes the metadata, ``pdf`` drives
-WeasyPrint, ``renderer`` holds one set-up for many documents, ``store``
+WeasyPrint, ``renderer`` holds one set-up for many documents,
+``fingerprint`` says what a render depends on without loading WeasyPrint, ``store``
 writes PDFs atomically with their render key, ``executors`` runs renderers
 in a pool or on Dask, and ``stage`` decides what to render.
 """
@@ -16,8 +17,8 @@ import importlib
 # CLI's --help does, must not import WeasyPrint.
 _WHERE = {
     "DEFAULT_VARIANT": "variants", "VARIANTS": "variants",
-    "RenderConfig": "renderer", "RenderRefused": "renderer", "Renderer": "renderer",
-    "render_fingerprint": "renderer", "rendition_facts": "renderer",
+    "RenderConfig": "fingerprint", "RenderRefused": "renderer", "Renderer": "renderer",
+    "render_fingerprint": "fingerprint", "rendition_facts": "fingerprint",
     "find_rendered": "stage", "render_statements": "stage",
     "load_rendered": "store",
 }

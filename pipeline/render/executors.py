@@ -25,13 +25,16 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 
 from pipeline.core.errors import EnvironmentProblem, InputError
 from pipeline.core.records import Problem, Statement
 from pipeline.statements.files import read_unchanged
-from pipeline.render.renderer import RenderConfig, Renderer, RenderRefused
+from pipeline.render.fingerprint import RenderConfig
+
+if TYPE_CHECKING:
+    from pipeline.render.renderer import Renderer
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,17 @@ class RenderResult:
                                      "render worker (its SHA-256 does not match); run the build again")
 
 
-def render_jobs(renderer: Renderer, jobs: Sequence[RenderJob]) -> list[RenderResult]:
+def _new_renderer(config: RenderConfig) -> "Renderer":
+    # WeasyPrint is loaded where a statement is rendered, not where an
+    # executor is chosen: a build with nothing to render never loads it.
+    from pipeline.render.renderer import Renderer
+
+    return Renderer(config)
+
+
+def render_jobs(renderer: "Renderer", jobs: Sequence[RenderJob]) -> list[RenderResult]:
+    from pipeline.render.renderer import RenderRefused
+
     results = []
     for job in jobs:
         identifier = job.statement.identifier
@@ -102,7 +115,7 @@ _render_lock = threading.Lock()
 
 
 def _start_worker(config: RenderConfig) -> None:
-    _worker.renderer = Renderer(config)
+    _worker.renderer = _new_renderer(config)
 
 
 def _pool_batch(jobs: Sequence[RenderJob]) -> list[RenderResult]:
@@ -115,7 +128,7 @@ def dask_batch(config: RenderConfig, fingerprint: str, jobs: Sequence[RenderJob]
         renderer = getattr(_worker, "renderer", None)
         if renderer is None or renderer.config != config or renderer.fingerprint != fingerprint:
             # Templates or fonts changed since this worker's last build.
-            renderer = _worker.renderer = Renderer(config)
+            renderer = _worker.renderer = _new_renderer(config)
         return render_jobs(renderer, jobs)
 
 
@@ -155,7 +168,7 @@ class InProcess:
     """Render in this process with one Renderer: ``--workers 1``."""
 
     def render(self, config, fingerprint, jobs, count):
-        renderer = Renderer(config)
+        renderer = _new_renderer(config)
         for job in jobs:
             yield from render_jobs(renderer, [job])
 

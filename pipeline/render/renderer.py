@@ -1,101 +1,32 @@
-"""One WeasyPrint set-up (fonts loaded once) for many documents, and its fingerprint.
+"""One WeasyPrint set-up (fonts loaded once) for many documents.
 
-``RenderConfig`` says what to render with; ``render_fingerprint`` is the
-digest of everything besides the statement that decides a PDF's bytes, the
-same in this process and in every worker; ``Renderer`` turns one statement
-into PDF bytes or refuses it with its problems.
+``Renderer`` turns one statement into PDF bytes or refuses it with its
+problems; its fingerprint (:mod:`pipeline.render.fingerprint`) is computed
+again here, with WeasyPrint loaded, and names every result it gives.
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline import SOFTWARE_AGENT
 from pipeline.statements.body import decode_body
 from pipeline.statements.markup import layout_body
-from pipeline.core.records import Problem, RenditionFacts, Statement, fingerprint_lines
-from pipeline.i18n import catalogues_digest
+from pipeline.core.records import Problem, Statement
 from pipeline.render.document import Colophon, document_html, template_environment, visible_text
 from pipeline.render.fonts import ADD_A_FONT, FontSet, confined_fontconfig, coverage_cache_dirs, ensure_confined
 from pipeline.render.pdf import EmbeddedFile, write_pdf
-from pipeline.render.rendition import RenditionDate, rendition_date
-from pipeline.render.variants import DEFAULT_VARIANT, VARIANTS
+from pipeline.render.fingerprint import RenderConfig, render_fingerprint
+from pipeline.render.rendition import rendition_date
 from pipeline.render.sandbox import SandboxedFetcher
 from pipeline.render.xmp import DocumentFacts
-
-
-@dataclass(frozen=True)
-class RenderConfig:
-    templates_dir: Path
-    fonts_dir: Path
-    work_dir: Path  # build/: fontconfig file and cache live here
-    variant: str = DEFAULT_VARIANT
-    uncompressed: bool = False
-    #: the run's rendition date (pipeline/render/rendition.py), None if not recorded
-    rendition_date: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"unknown PDF/A variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
-        if self.rendition_date is not None:
-            RenditionDate(self.rendition_date)  # raises ValueError if malformed
 
 
 class RenderRefused(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-
-def _templates_digest(templates_dir: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(templates_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _text_stack() -> str:
-    """The C libraries that shape and subset text, which also decide the bytes.
-
-    Pango's version, and whether HarfBuzz's subsetter is loaded (without it
-    WeasyPrint subsets with fontTools: other bytes).
-    """
-    from weasyprint.text.ffi import harfbuzz_subset, pango
-
-    return f"pango {pango.pango_version()}; hb-subset {'yes' if harfbuzz_subset is not None else 'no'}"
-
-
-def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) -> str:
-    """Digest of everything besides the statement that affects a PDF's bytes.
-
-    Cheap on purpose (no FontConfiguration): an unchanged build needs only
-    this, and a worker's Renderer must arrive at the same value.
-    """
-    return rendition_facts(config, font_set).fingerprint
-
-
-def rendition_facts(config: RenderConfig, font_set: FontSet | None = None) -> RenditionFacts:
-    """The inputs of the renderer fingerprint, one by one, and the fingerprint:
-    what a package records so that its render keys can be recomputed."""
-    from weasyprint import __version__ as weasyprint_version
-
-    font_set = font_set or FontSet(config.fonts_dir)
-    # The variant is not here: it is part of each PDF's RenderKey.
-    fields = dict(
-        software_agent=SOFTWARE_AGENT, weasyprint=f"WeasyPrint {weasyprint_version}", text_stack=_text_stack(),
-        fonts_fingerprint=font_set.fingerprint, templates_digest=_templates_digest(config.templates_dir),
-        catalogues_digest=catalogues_digest(), uncompressed=config.uncompressed,
-        rendition_date=config.rendition_date,
-    )
-    lines = fingerprint_lines(**fields)
-    return RenditionFacts(
-        **fields, fonts=tuple((f.name, f.sha256, f.licence) for f in font_set.pinned),
-        fingerprint=hashlib.sha256("\n".join(lines).encode()).hexdigest(),
-    )
 
 
 def associated_files(statement: Statement, metadata_bytes: bytes, body_bytes: bytes,
@@ -136,13 +67,6 @@ def capture_fact(statement: Statement) -> dict[str, str] | None:
         "tool": f"{extraction.get('tool', '?')} {extraction.get('version', '?')}",
         "dropped": str(len(extraction.get("dropped", []))),
     }
-
-
-def extractor_versions() -> str:
-    """The installed extractors, part of the render key of statements with a capture only."""
-    from importlib.metadata import version
-
-    return f"trafilatura {version('trafilatura')}; line logic {SOFTWARE_AGENT}"
 
 
 class Renderer:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from pipeline.core.errors import ProblemsFound
 from pipeline.core.records import Problem, RenderedStatement, Statement, StageReport
-from pipeline.render.renderer import RenderConfig, extractor_versions, render_fingerprint
+from pipeline.render.fingerprint import RenderConfig, extractor_versions, render_fingerprint
 from pipeline.render.store import RenderKey, load_rendered, store_pdf
 from pipeline.statements.files import ChangedSinceValidation
 
