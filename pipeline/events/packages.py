@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -56,19 +57,29 @@ def head_fields(head: tuple[int, str]) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class PackageClaim:
-    """What one package says about the log."""
+    """What one package says about the log: the head it recorded, and its
+    events as the lines of its ``premis-events.jsonl``, parsed when asked for
+    (a build usually needs only the first and the last)."""
 
     package: str
     head_sequence: int
     head_sha256: str
-    events: tuple[dict[str, Any], ...]
+    event_lines: tuple[bytes, ...]
+
+    @cached_property
+    def events(self) -> tuple[dict[str, Any], ...]:
+        """Every event (ValueError if a line is not JSON)."""
+        return tuple(json.loads(line) for line in self.event_lines)
+
+    def event(self, index: int) -> dict[str, Any]:
+        return json.loads(self.event_lines[index])
 
 
 def read_claims(archive_dir: Path) -> tuple[list[PackageClaim], list[Problem]]:
     """The claims of every package that makes them (older packages make none)."""
     claims, problems = [], []
     for name, path in list_packages(archive_dir):
-        claim = _read_claim(name, path)
+        claim = _read_claim(name, path, parse=True)
         if isinstance(claim, Problem):
             problems.append(claim)
         elif claim is not None:
@@ -94,19 +105,26 @@ def newest_claims(archive_dir: Path) -> list[PackageClaim]:
     return claims
 
 
-def _read_claim(name: PackageName, path: Path) -> PackageClaim | Problem | None:
+def _read_claim(name: PackageName, path: Path, *, parse: bool = False) -> PackageClaim | Problem | None:
+    """The package's claim; with *parse*, every event is parsed now (a line
+    that is not JSON is then this problem, not an error later)."""
     events_path, info_path = path / PACKAGE_EVENTS, path / BAG_INFO_TXT
     if path.is_symlink() or not events_path.is_file() or events_path.is_symlink():
         return None  # an older package, or damage the bag check reports
     try:
         info = parse_tags(info_path.read_bytes())
-        sequence = int(info.get(HEAD_SEQUENCE) or "")
-        head = info.get(HEAD_SHA256) or ""
-        events = tuple(json.loads(line) for line in events_path.read_bytes().splitlines())
+        claim = PackageClaim(name.name, int(info.get(HEAD_SEQUENCE) or ""), info.get(HEAD_SHA256) or "",
+                             tuple(events_path.read_bytes().splitlines()))
+        if parse:
+            claim.events  # noqa: B018 (parsed now, so a line that is not JSON is reported here)
     except (OSError, ValueError, TypeError) as exc:
-        return Problem("E012", f"{name.name}/{PACKAGE_EVENTS}", "", f"cannot read what the package "
-                       f"says about the event log ({exc}); run verify on the package")
-    return PackageClaim(name.name, sequence, head, events)
+        return _unreadable_claim(name.name, exc)
+    return claim
+
+
+def _unreadable_claim(package: str, exc: Exception) -> Problem:
+    return Problem("E012", f"{package}/{PACKAGE_EVENTS}", "", f"cannot read what the package "
+                   f"says about the event log ({exc}); run verify on the package")
 
 
 def log_package_problems(archive_dir: Path) -> list[Problem]:
@@ -152,7 +170,11 @@ def recover_package_events(archive_dir: Path) -> list[Problem]:
             continue
         # Its events follow the head it recorded; a damaged head means the whole log is searched.
         logged = logged_content_digests(lines if damage else lines[claim.head_sequence:])
-        missing = [e for e in claim.events if content_digest(e) not in logged]
+        try:
+            events = claim.events
+        except (ValueError, TypeError) as exc:
+            raise ArchiveError(str(_unreadable_claim(claim.package, exc))) from None
+        missing = [e for e in events if content_digest(e) not in logged]
         if not missing:
             continue
         if damage:
@@ -178,14 +200,17 @@ def _logged_after_head(claim: PackageClaim, lines: list[bytes]) -> bool:
     lines after the head event by event; a log rewritten after the head is
     verify's to find (:func:`log_package_problems`).
     """
-    start, count = claim.head_sequence, len(claim.events)
+    start, count = claim.head_sequence, len(claim.event_lines)
     window = lines[start:start + count]
     if not count or len(window) < count:
         return False
     if not chained(window, lines[start - 1] if start else None):
         return False
     ends = logged_content_digests([window[0], window[-1]])
-    return {content_digest(claim.events[0]), content_digest(claim.events[-1])} <= ends
+    try:
+        return {content_digest(claim.event(0)), content_digest(claim.event(-1))} <= ends
+    except (ValueError, TypeError):
+        return False  # the search event by event says what is wrong
 
 
 def _head_problems(log_path: Path, claim: PackageClaim, lines: list[bytes]) -> list[Problem]:
