@@ -215,5 +215,29 @@ def _only(known: FileDigest, wanted: set[str]) -> FileDigest:
     return FileDigest(known.size, {a: known.digests[a] for a in sorted(wanted)})
 
 
+#: How much lower the hashing processes run than the process that hands them files.
+WORKER_NICENESS = 3
+
+
+def yield_to_parent() -> None:
+    """Run this (worker) process at a lower priority than the one that started it.
+
+    The checking process lists, parses and compares while its workers hash:
+    with two workers on two cores, three processes want the CPU, and at equal
+    priority each gets two thirds of a core, so the checking process, the one
+    every result waits for, runs a third slower than it could (measured: the
+    speed-up of ``--workers 2`` stayed at 1.6× with CPU for 1.65×). Three
+    steps lower, two workers weigh about as much as it does to the scheduler,
+    so it keeps a core of its own and they share the other (and take both when
+    it waits); by much more, other programs on a busy machine would starve
+    them. Nothing they compute changes. Where priorities cannot be lowered,
+    this does nothing.
+    """
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # no os.nice (Windows), or refused: same results, only slower
+        pass
+
+
 def worker_pool(workers: int) -> Executor:
-    return ProcessPoolExecutor(max_workers=workers)
+    return ProcessPoolExecutor(max_workers=workers, initializer=yield_to_parent)
