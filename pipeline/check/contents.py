@@ -15,6 +15,7 @@ Operators come back as ``str`` (``"Tj"``); operands as pikepdf objects:
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from typing import Any
 
@@ -28,7 +29,10 @@ class PageContents:
     """The content streams of one PDF's pages, by page object (number, generation)."""
 
     def __init__(self, data: bytes):
-        self._pdf = pikepdf.open(BytesIO(data))
+        try:
+            self._pdf = pikepdf.open(BytesIO(data))
+        except pikepdf.PdfError as exc:
+            raise ValueError(_plain(exc)) from None
         self._parsed: dict[tuple[int, int], list[tuple[list[Any], str]]] = {}
 
     def close(self) -> None:
@@ -45,13 +49,19 @@ class PageContents:
         key = (number, generation)
         if key not in self._parsed:
             page = self._pdf.get_object(key)
-            if "/Contents" not in page:
-                self._parsed[key] = []
-            else:
-                self._parsed[key] = [(list(instruction.operands), str(instruction.operator))
-                                     for instruction in pikepdf.parse_content_stream(page)
-                                     if isinstance(instruction, pikepdf.ContentStreamInstruction)]
+            try:
+                self._parsed[key] = [] if "/Contents" not in page else [
+                    (list(instruction.operands), str(instruction.operator))
+                    for instruction in pikepdf.parse_content_stream(page)
+                    if isinstance(instruction, pikepdf.ContentStreamInstruction)]
+            except pikepdf.PdfError as exc:
+                raise ValueError(_plain(exc)) from None
         return self._parsed[key]
+
+
+def _plain(exc: Exception) -> str:
+    """qpdf's message without the in-memory stream's Python repr it names as the file."""
+    return re.sub(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", str(exc)) or "malformed"
 
 
 def shown_strings(operands: list[Any], operator: str) -> list[bytes]:
