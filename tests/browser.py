@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -34,20 +33,30 @@ def axe_source() -> str:
 
 
 @contextmanager
-def chromium(**context_options) -> Iterator[object]:
-    """A persistent context in a fresh profile folder."""
+def chromium() -> Iterator[object]:
+    """One headless Chromium (and one Playwright driver) for a module's tests: starting them
+    costs more CPU than most of the tests themselves. Each test opens its own `fresh_context`."""
     if not Path(CHROMIUM).is_file():
         pytest.fail("Debian's chromium is needed for the browser tests: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="catalogue-profile-") as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, headless=True,
-            viewport={"width": 1200, "height": 900}, **context_options)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
-            yield context
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+@contextmanager
+def fresh_context(browser, **context_options) -> Iterator[object]:
+    """A new browser context: its own cookies, storage, cache and permissions, shared with no
+    other test's (Playwright's contexts are isolated like separate profiles)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, **context_options)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 def axe_violations(page, source: str) -> list[dict]:

@@ -51,7 +51,9 @@ def example_renditions(tmp_path_factory, fonts_dir) -> Path:
     Tests about rendering itself start cold. Under xdist the workers share
     one render, in the run's common temporary folder (a fresh one each run):
     the first to ask renders under a lock, the others wait and read it.
-    Every user copies the store; none writes to it.
+    Every user copies the store; none writes to it. Rendered in one process
+    (``--workers 1``): test_parallel and test_dask compare their pools' and
+    cluster's renders with these bytes as the one-process render.
     """
     if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process (also with -p no:xdist)
         return render_examples(tmp_path_factory.mktemp("example-renditions"))
@@ -74,7 +76,8 @@ def render_examples(root: Path) -> Path:
     shutil.copytree(PROJECT / "statements", root / "statements")
     out, err = io.StringIO(), io.StringIO()
     code = main(["build", "--statements", str(root / "statements"), "--archive", str(root / "archive"),
-                 "--build-dir", str(root / "build"), "--date", "2026-01-01", "--quiet"], out=out, err=err)
+                 "--build-dir", str(root / "build"), "--date", "2026-01-01", "--workers", "1", "--quiet"],
+                out=out, err=err)
     assert code == 0, out.getvalue() + err.getvalue()
     return root / "build" / "pdf"
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from browser import axe_source, axe_violations, chromium
+from browser import axe_source, axe_violations, chromium, fresh_context
 from pipeline.cli import main
 from recording_server import recording_http_server
 from statement_factory import write_statement
@@ -104,12 +104,18 @@ class Watch:
         return [u for u in self.requests if not any(u.startswith(a) for a in allowed)]
 
 
+@pytest.fixture(scope="module")
+def chromium_browser():
+    with chromium() as browser:
+        yield browser
+
+
 @pytest.fixture()
-def browser(site, request, tmp_path):
+def browser(site, chromium_browser, request, tmp_path):
     failed_before = request.session.testsfailed
-    with chromium() as context:
+    with fresh_context(chromium_browser) as context:
         watch = Watch(context, site)
-        page = context.pages[0] if context.pages else context.new_page()
+        page = context.new_page()
         yield page, watch
         if request.session.testsfailed > failed_before:  # a screenshot of where it failed
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
@@ -261,8 +267,8 @@ def test_payload_witnesses_work(site, server, browser, tmp_path):
     watch.requests.clear()
 
 
-def test_usable_without_javascript(site):
-    with chromium(java_script_enabled=False) as context:
+def test_usable_without_javascript(site, chromium_browser):
+    with fresh_context(chromium_browser, java_script_enabled=False) as context:
         page = context.new_page()
         page.goto((site / "catalogue" / "statements.html").as_uri())
         assert len(_visible_ids(page)) == 8

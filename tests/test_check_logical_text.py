@@ -4,9 +4,12 @@ Three correct renderings the page-text extractors used to refuse (issue 9):
 a page break inside a paragraph after a list of bullets (pypdf joins the
 bullets into it), a footer whose ideographic spaces make pdftotext split it
 into columns, and digits joined to Arabic letters (``1435هـ``), which both
-extractors split. Each now passes, with the extractors' disagreement kept as
-a warning (C015); each has a positive control: the same PDF checked against
-a body changed after rendering is refused (C007), by the logical text.
+extractors split. Each now passes, with pdftotext's disagreement kept as a
+warning (C015); pypdf is not asked about a tagged PDF (the tree decides,
+pdftotext is the independent second opinion), only about an untagged one,
+where its page text decides (C007). Each has a positive control: the same
+PDF checked against a body changed after rendering is refused (C007), by the
+logical text.
 """
 
 from __future__ import annotations
@@ -56,8 +59,23 @@ def test_correct_rendering_passes_and_the_misled_extractors_only_warn(rendered, 
     assert report.ok, [str(p) for p in report.problems]
     warned = {p.message.split()[0] for p in report.problems if p.code == "C015"}
     assert all(p.severity == "warning" for p in report.problems if p.code == "C015")
-    # the second opinions still disagree, and say so: the case is the one the issue describes
-    assert warned == CASES[name][3]
+    # pdftotext, the second opinion, still disagrees where it is misled, and says so;
+    # pypdf is not asked about a tagged PDF
+    assert warned == CASES[name][3] & {"pdftotext"}
+
+
+def test_pypdf_decides_for_an_untagged_variant(tmp_path, project_dir, fonts_dir):
+    """The page-break case rendered untagged (3u): no tree, so the page text decides,
+    and pypdf's reading (it joins the bullets into the paragraph) refuses it; pdftotext's does not."""
+    body, suffix, languages, misled, _ = CASES["page-break"]
+    assert misled == {"pypdf"}
+    statement = write_statement(tmp_path / "in", "case-page-break", body, suffix=suffix, languages=languages)
+    cfg = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work", variant="3u")
+    items, report = render_statements([statement], tmp_path / "out", cfg)
+    assert report.ok, report.problems
+    found = check_pdfs(items).problems
+    assert {(p.code, p.message.split()[0], p.severity) for p in found} == {("C007", "pypdf", "error")}, found
+    # positive control: an untagged PDF pypdf reads correctly passes (test_untagged_pdf_has_no_logical_text)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -9,6 +9,8 @@ would make these bytes differ.
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,32 +32,34 @@ def corpus(project_dir):
     return statements
 
 
-def test_same_bytes_with_one_or_two_workers_and_from_the_cache(tmp_path, project_dir, fonts_dir, corpus):
+def test_same_bytes_with_one_or_two_workers_and_from_the_cache(tmp_path, project_dir, fonts_dir, corpus,
+                                                               example_renditions):
     config = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work")
     seen: list[tuple[int, str]] = []
-    one, report_one = render_statements(corpus, tmp_path / "one", config, workers=1)
+    # One process: the run's shared render of the examples (`build --workers 1`, tests/conftest.py).
+    one = pdf_bytes(example_renditions)
+    assert sorted(one) == sorted(f"{s.identifier}.pdf" for s in corpus)
     # max_batch=2: several batches per worker, so each worker's Renderer is reused.
     two, report_two = render_statements(
         reversed(corpus), tmp_path / "two", config, executor=LocalPool(2, max_batch=2),
         progress=lambda index, statement, what: seen.append((index, what)),
     )
-    assert report_one.ok and report_two.ok
+    assert report_two.ok
     assert sorted(seen) == [(i, "rendered") for i in range(1, len(corpus) + 1)]
     assert [r.statement.identifier for r in two] == [s.identifier for s in reversed(corpus)]
-    assert len(pdf_bytes(tmp_path / "one")) == len(corpus)
-    assert pdf_bytes(tmp_path / "one") == pdf_bytes(tmp_path / "two")
+    assert pdf_bytes(tmp_path / "two") == one
 
     # Warm cache: nothing is rendered, the same files and digests come back.
     warm, report_warm = render_statements(corpus, tmp_path / "two", config, workers=2)
     assert [i["rendered"] for i in report_warm.items] == [False] * len(corpus)
-    assert [r.pdf_sha256 for r in warm] == [r.pdf_sha256 for r in one]
+    assert [r.pdf_sha256 for r in warm] == [hashlib.sha256(one[f"{s.identifier}.pdf"]).hexdigest() for s in corpus]
 
     # Half the cache gone: the rest is rendered by the pool, and still the same bytes.
     for stale in sorted((tmp_path / "two").glob("*.render.json"))[::2]:
         stale.unlink()
     _, report_mixed = render_statements(corpus, tmp_path / "two", config, workers=2)
     assert {i["rendered"] for i in report_mixed.items} == {True, False}
-    assert pdf_bytes(tmp_path / "one") == pdf_bytes(tmp_path / "two")
+    assert pdf_bytes(tmp_path / "two") == one
 
 
 def test_refused_statement_is_reported_from_a_worker_and_others_still_render(tmp_path, project_dir, fonts_dir):
@@ -89,13 +93,17 @@ def test_default_pool_is_sized_to_the_cores(monkeypatch):
     assert local_executor(None) == InProcess()
 
 
-def test_check_skips_only_pdfs_that_passed_the_same_checker_for_the_same_bytes(tmp_path, project_dir, fonts_dir, corpus):
+def test_check_skips_only_pdfs_that_passed_the_same_checker_for_the_same_bytes(tmp_path, project_dir, fonts_dir, corpus,
+                                                                                 example_renditions):
     import dataclasses
 
     from pipeline.check import check_changed
 
     config = RenderConfig(project_dir / "templates", fonts_dir, tmp_path / "work")
-    rendered, _ = render_statements(corpus[:3], tmp_path / "out", config, workers=1)
+    # The examples' PDFs and render keys, without their check verdicts: nothing checked yet.
+    shutil.copytree(example_renditions, tmp_path / "out", ignore=shutil.ignore_patterns("*.check.json"))
+    rendered, reused = render_statements(corpus[:3], tmp_path / "out", config, workers=1)
+    assert [i["rendered"] for i in reused.items] == [False] * 3
     first = check_changed(rendered, workers=2)
     assert first.ok and [i["checked"] for i in first.items] == ["now"] * 3
     again = check_changed(rendered, workers=1)

@@ -12,7 +12,7 @@ from concurrent.futures import Executor, Future
 import pytest
 
 from pipeline.archive.package_check import verify_bag
-from pipeline.bagit.shared_digests import SharedDigests, worker_pool
+from pipeline.bagit.shared_digests import WORKER_NICENESS, SharedDigests, worker_pool
 from pipeline.cli import main
 from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, package_link
 from pipeline.package import package_statements
@@ -69,6 +69,36 @@ def test_two_workers_give_the_same_result_as_one(archive):
     assert sorted(p.name for p in one.packages if not p.ok) == names(archive)  # one file, three names
     lines = lambda workers: cli(archive, "--workers", str(workers))[1]  # noqa: E731
     assert lines(1) == lines(2) and "B004" in lines(1)
+
+
+def test_two_workers_report_a_flipped_byte_a_missing_and_an_extra_file_as_one_does(archive):
+    runs = lambda *args: {w: cli(archive, "--workers", str(w), *args) for w in (1, 2)}  # noqa: E731
+    intact, intact_json = runs(), runs("--json")
+    assert intact[1] == intact[2] and intact[1][0] == 0  # control: nothing to report, with either
+    assert intact_json[1] == intact_json[2] and '"problems": []' in intact_json[1][1]
+    first, middle, newest = names(archive)
+    flip_byte(archive / first / "data" / IDS[0] / f"{IDS[0]}.pdf", offset=5)  # shared by all three versions
+    (archive / newest / "data" / IDS[2] / f"{IDS[2]}.md").unlink()  # the newest's own body (edited in v3)
+    (archive / middle / "data" / IDS[1] / "extra.txt").write_bytes(b"not listed anywhere\n")
+    one, two = verify_archive(archive, workers=1), verify_archive(archive, workers=2)
+    assert one == two
+    codes = {p.name: sorted({q.code for q in p.problems}) for p in one.packages}
+    assert codes[first] == ["B004"] and "B003" in codes[middle] and "B002" in codes[newest]
+    assert "B004" in codes[middle] and "B004" in codes[newest]  # the flipped file counts for every version
+    damaged, damaged_json = runs(), runs("--json")
+    assert damaged[1] == damaged[2] and damaged[1][0] == 1
+    assert damaged_json[1] == damaged_json[2] and damaged_json[1][0] == 1
+    for code in ("B002", "B003", "B004"):
+        assert code in damaged[1][1] and f'"code": "{code}"' in damaged_json[1][1]
+
+
+def test_hashing_workers_run_below_the_process_that_checks():
+    # The checking process is the one every result waits for: at equal priority three processes
+    # on two cores would each get two thirds of a core (yield_to_parent).
+    with worker_pool(2) as pool:
+        theirs = pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+    assert theirs == os.getpriority(os.PRIO_PROCESS, 0) + min(WORKER_NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0))
+    assert WORKER_NICENESS > 0
 
 
 def test_two_workers_report_the_event_log_as_one_does(archive):

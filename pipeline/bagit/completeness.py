@@ -36,6 +36,8 @@ def read_file(root: Path, path: str, found: Findings) -> bytes | None:
 
 def linked_ancestor(path: str, tree: BagTree) -> str | None:
     """The folder of *path* that is a symbolic link (or other unsafe entry), if any."""
+    if not tree.unsafe:
+        return None  # the usual bag: nothing unsafe to pass through
     parts = path.split("/")
     for end in range(1, len(parts)):
         prefix = "/".join(parts[:end])

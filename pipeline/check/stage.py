@@ -5,8 +5,11 @@ what the record says; the metadata and original body are embedded once
 each with the right bytes and relationship (PDF/A-3); every font is
 embedded; no ``.notdef`` glyph is drawn; the document language is set; the
 logical text (the structure tree, :mod:`.check.structtext`) holds every block
-of the body's text, pdftotext and pypdf being second opinions that warn
-(C015) when the page text disagrees (untagged variants: they decide); the colophon
+of the body's text, poppler's pdftotext being the independent second opinion
+that warns (C015) when the page text disagrees; for untagged variants, which
+have no structure tree, the page text decides, read by pdftotext and pypdf
+(C007). Content streams are parsed once per page by qpdf
+(:mod:`.check.contents`), for the logical text and the .notdef check; the colophon
 says what the PDF is (:mod:`.check.colophon`); and the independent validators
 accept it (:mod:`.check.validators`: page-validation, Siegfried).
 """
@@ -14,7 +17,6 @@ accept it (:mod:`.check.validators`: page-validation, Siegfried).
 from __future__ import annotations
 
 import hashlib
-import re
 import xml.etree.ElementTree as ET
 from io import BytesIO
 from typing import Any, Iterable, Mapping
@@ -26,6 +28,7 @@ from pipeline.statements.body import decode_body
 from pipeline.check.bodytext import text_blocks
 from pipeline.statements.markup import layout_body
 from pipeline.statements.langtag import is_right_to_left
+from pipeline.check.contents import PageContents, draws_glyph_zero
 from pipeline.check.pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
 from pipeline.core.errors import EnvironmentProblem
 from pipeline.core.records import Problem, RenderedStatement, StageReport
@@ -49,7 +52,6 @@ _NS = {
 }
 #: How the logical text is named in messages.
 LOGICAL = "structure tree"
-_HEX_STRING = re.compile(rb"(?<!<)<([0-9A-Fa-f\s]*)>(?!>)")
 
 
 class _Checker:
@@ -144,7 +146,7 @@ class _Checker:
         for name in sorted(set(seen) - set(expected)):
             self.problem("C004", f"unexpected associated file {name!r}")
 
-    def check_fonts(self, reader: PdfReader) -> None:
+    def check_fonts(self, reader: PdfReader, contents: PageContents) -> None:
         seen: set[int] = set()
         for number, page in enumerate(reader.pages, 1):
             fonts = resolve(resolve(page.get("/Resources", {})).get("/Font", {}))
@@ -164,13 +166,9 @@ class _Checker:
                     descriptor = resolve(descendant.get("/FontDescriptor"))
                     if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                         self.problem("C005", f"font {name} is not embedded (page {number})")
-            contents = page.get_contents()
-            data = contents.get_data() if contents is not None else b""
-            for match in _HEX_STRING.finditer(data):
-                codes = re.sub(rb"\s", b"", match.group(1))
-                if any(codes[i:i + 4] == b"0000" for i in range(0, len(codes), 4)):
-                    self.problem("C006", f"a .notdef glyph (glyph 0) is drawn on page {number}")
-                    break
+            reference = page.indirect_reference
+            if reference is not None and draws_glyph_zero(contents.operations(reference.idnum, reference.generation)):
+                self.problem("C006", f"a .notdef glyph (glyph 0) is drawn on page {number}")
 
     # -- text -----------------------------------------------------------
     def pdftotext(self) -> list[str]:
@@ -178,7 +176,7 @@ class _Checker:
             self._pdftotext = pdftotext_pages(self.item.pdf_path)
         return self._pdftotext
 
-    def check_text(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
+    def check_text(self, reader: PdfReader, contents: PageContents, record: Mapping[str, Any]) -> None:
         statement = self.item.statement
         try:
             body = read_unchanged(statement.body_path, statement.body_sha256)
@@ -191,7 +189,7 @@ class _Checker:
         furniture = {comparable(record["identifier"]), comparable(record["document_type"]), comparable(label)}
         right_to_left = is_right_to_left(record["languages"][0])
         try:  # the authority, compared strictly: every block whole and in logical order
-            logical = comparable("\n".join(structure_text(reader, right_to_left)))
+            logical = comparable("\n".join(structure_text(reader, right_to_left, contents)))
         except NoStructureTree as exc:
             logical = None
             if VARIANT_IDS[self.item.variant][1] == "A":
@@ -202,10 +200,14 @@ class _Checker:
                 self.problem("C007", f"the PDF's logical text ({LOGICAL}) lacks {len(missing)} of "
                                      f"{len(blocks)} body blocks; first: {missing[0][:80]!r}: "
                                      "render it again from this body")
-        for extractor, pages in (
-            ("pdftotext", self.pdftotext()),
-            ("pypdf", pypdf_pages(reader)),
-        ):
+        # For a tagged variant the structure tree decides and pdftotext (poppler,
+        # apart from the tree's reader) is the second opinion; pypdf's page
+        # text, a third, is read only where the page text is all there is.
+        second_opinions = [("pdftotext", self.pdftotext)]
+        if logical is None:
+            second_opinions.append(("pypdf", lambda: pypdf_pages(reader)))
+        for extractor, read_pages in second_opinions:
+            pages = read_pages()
             missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture),
                                      right_to_left_document=right_to_left)
             if missing and logical is None:  # an untagged variant: the page text is all there is
@@ -251,8 +253,9 @@ class _Checker:
                 self.check_dublin_core(xmp, record)
             self.check_language(reader, record)
             self.check_attachments(reader)
-            self.check_fonts(reader)
-            self.check_text(reader, record)
+            with PageContents(data) as contents:  # the bytes just hashed, parsed by qpdf
+                self.check_fonts(reader, contents)
+                self.check_text(reader, contents, record)
             self.check_colophon(xmp, record)
         except EnvironmentProblem:
             raise  # the machine lacks a tool: one message, exit 3, not one C001 per PDF

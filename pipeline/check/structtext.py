@@ -16,8 +16,10 @@ ligature (lam-alef) or a mark keeps its characters in order, and a digit run
 inside Arabic (``1435هـ``) stays one left-to-right run. ``/ActualText``
 (on an element or a marked-content sequence) replaces the text of its content.
 
-The tree and the content are read with pypdf (walking ``/StructTreeRoot``
-and each page's content stream). Poppler's ``pdfinfo -struct-text`` gives
+The tree, fonts and properties are read with pypdf (walking
+``/StructTreeRoot``); each page's content stream is parsed by qpdf
+(pikepdf, :mod:`pipeline.check.contents`), compiled, where pypdf's parser
+is pure Python. Poppler's ``pdfinfo -struct-text`` gives
 the same tree, but re-reads the page for every element (about 4 s for a
 two-page PDF against 0.2 s for pdftotext), too slow for every PDF; PDFium's
 text objects come re-ordered by its own bidi pass, which splits a word whose
@@ -30,9 +32,12 @@ import re
 import unicodedata
 from typing import Any, Iterator
 
+import pikepdf
 from bidi import get_display
 from pypdf import PdfReader
-from pypdf.generic import ByteStringObject, ContentStream, DictionaryObject, IndirectObject, NameObject, TextStringObject
+from pypdf.generic import DictionaryObject, IndirectObject
+
+from pipeline.check.contents import SHOW_TEXT, PageContents, shown_strings
 
 _RIGHT_TO_LEFT = {"R", "AL", "AN"}
 
@@ -76,54 +81,46 @@ def _to_unicode(font: DictionaryObject) -> tuple[int, dict[int, str]]:
     return width, mapping
 
 
-def _marked_glyphs(reader: PdfReader, page: Any) -> dict[int, list[str]]:
+def _marked_glyphs(page: Any, operations: list[tuple[list[Any], str]]) -> dict[int, list[str]]:
     """Each marked-content sequence's glyphs (their characters), in drawing order, by MCID;
-    a sequence with ``/ActualText`` gives that text as its one glyph."""
+    a sequence with ``/ActualText`` gives that text as its one glyph. *operations*: the
+    page's content, parsed by qpdf (:mod:`pipeline.check.contents`); its fonts and named
+    properties are read from the pypdf *page*."""
     resources = resolve(page.get("/Resources")) or {}
     fonts = resolve(resources.get("/Font")) or {}
     properties = resolve(resources.get("/Properties")) or {}
-    contents = page.get_contents()
-    if contents is None:
-        return {}
-    # Parsed once for both readers: parsed as pypdf's own text extraction
-    # parses it (strings as bytes), and left on this in-memory page, where
-    # pypdf's extract_text (the second opinion, run next on the same reader)
-    # takes a /Contents that is already a ContentStream as it is rather than
-    # parsing the same bytes again: a third of the check's time on long PDFs.
-    contents = ContentStream(contents, reader, "bytes")
-    page[NameObject("/Contents")] = contents
     glyphs: dict[int, list[str]] = {}
     stack: list[int | None] = []  # the MCID of each open sequence (None: none, or its ActualText given)
     decoders: dict[str, tuple[int, dict[int, str]]] = {}
     font = (1, {})
-    for operands, operator in contents.operations:
-        if operator in (b"BDC", b"BMC"):
-            props = resolve(operands[1]) if operator == b"BDC" and len(operands) > 1 else None
-            if props is not None and not isinstance(props, DictionaryObject):
-                props = resolve(properties.get(props))
-            mcid = props.get("/MCID") if isinstance(props, DictionaryObject) else None
+    for operands, operator in operations:
+        if operator in ("BDC", "BMC"):
+            props = operands[1] if operator == "BDC" and len(operands) > 1 else None
+            if isinstance(props, pikepdf.Name):  # a named /Properties entry
+                props = resolve(properties.get(str(props)))
+            elif props is not None and not isinstance(props, pikepdf.Dictionary):
+                props = None
+            is_dict = isinstance(props, (DictionaryObject, pikepdf.Dictionary))
+            mcid = props.get("/MCID") if is_dict else None
             mcid = int(mcid) if mcid is not None else (stack[-1] if stack else None)
-            if isinstance(props, DictionaryObject) and "/ActualText" in props and mcid is not None:
+            if is_dict and "/ActualText" in props and mcid is not None:
                 glyphs.setdefault(mcid, []).append(str(props["/ActualText"]))
                 mcid = None
             stack.append(mcid)
-        elif operator == b"EMC":
+        elif operator == "EMC":
             if stack:
                 stack.pop()
-        elif operator == b"Tf":
+        elif operator == "Tf":
             name = str(operands[0])
             if name not in decoders:
                 decoders[name] = _to_unicode(resolve(fonts.get(name)) or DictionaryObject())
             font = decoders[name]
-        elif operator in (b"Tj", b"TJ", b"'", b'"') and stack and stack[-1] is not None:
-            strings = operands[0] if operator == b"TJ" else operands[-1:]
+        elif operator in SHOW_TEXT and stack and stack[-1] is not None:
             out = glyphs.setdefault(stack[-1], [])
             width, mapping = font
-            for string in strings:
-                if isinstance(string, (ByteStringObject, TextStringObject)):
-                    data = bytes(string) if isinstance(string, ByteStringObject) else string.get_original_bytes()
-                    out.extend(mapping.get(int.from_bytes(data[i:i + width], "big"), "")
-                               for i in range(0, len(data) - width + 1, width))
+            for data in shown_strings(operands, operator):
+                out.extend(mapping.get(int.from_bytes(data[i:i + width], "big"), "")
+                           for i in range(0, len(data) - width + 1, width))
     return glyphs
 
 
@@ -186,13 +183,21 @@ def _element_text(element: Any, page_ref: Any, pages: dict, marked: Any, right_t
         _element_text(element["/K"], page_ref, pages, marked, right_to_left, out, depth + 1)
 
 
-def structure_text(reader: PdfReader, right_to_left: bool = False) -> list[str]:
+def structure_text(reader: PdfReader, right_to_left: bool = False,
+                   contents: PageContents | None = None) -> list[str]:
     """The PDF's text, one string per marked-content sequence (a line, or part
     of one), in the structure tree's order. *right_to_left*: the document's
-    base direction. Raises :class:`NoStructureTree`."""
+    base direction. *contents*: the pages' parsed content streams, when the
+    caller has them (else parsed here from the reader's bytes). Raises
+    :class:`NoStructureTree`."""
     root = resolve(reader.trailer["/Root"].get("/StructTreeRoot"))
     if root is None:
         raise NoStructureTree("the PDF is not tagged (no /StructTreeRoot)")
+    if contents is None:
+        stream = reader.stream  # pypdf reads a named file into memory too
+        data = stream.getvalue() if hasattr(stream, "getvalue") else (stream.seek(0), stream.read())[1]
+        with PageContents(data) as own:
+            return structure_text(reader, right_to_left, own)
     pages = {page.indirect_reference.idnum: page for page in reader.pages if page.indirect_reference}
     cache: dict[int, dict[int, list[str]]] = {}
 
@@ -201,7 +206,8 @@ def structure_text(reader: PdfReader, right_to_left: bool = False) -> list[str]:
         if number not in pages:
             return {}
         if number not in cache:
-            cache[number] = _marked_glyphs(reader, pages[number])
+            page = pages[number]
+            cache[number] = _marked_glyphs(page, contents.operations(number, page.indirect_reference.generation))
         return cache[number]
 
     out: list[str] = []

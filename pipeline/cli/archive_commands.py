@@ -82,9 +82,10 @@ def _log_check_aside(archive: Path, wanted: bool) -> Iterator[Future | None]:
     if not wanted:
         yield None
         return
+    from pipeline.bagit.shared_digests import yield_to_parent
     from pipeline.events.check import archive_log_problems
 
-    with ProcessPoolExecutor(max_workers=1) as aside:
+    with ProcessPoolExecutor(max_workers=1, initializer=yield_to_parent) as aside:  # off the critical path too
         yield aside.submit(archive_log_problems, archive, True)
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from pipeline.archive.package_check import verify_bag
-from pipeline.bagit.shared_digests import SharedDigests, worker_pool
+from pipeline.bagit.shared_digests import SharedDigests, worker_pool, yield_to_parent
 from pipeline.bagit.validator import FULL
 from pipeline.core.records import PackageVerification
 
@@ -74,6 +74,7 @@ def check_packages(archive_dir: Path, chosen: Sequence[str], mode: str, workers:
 
 def _start_worker(archive_dir: Path, mode: str, shared: SharedDigests | None) -> None:
     global _worker
+    yield_to_parent()
     _worker = (archive_dir, mode, shared)
 
 

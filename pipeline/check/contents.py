@@ -1,0 +1,81 @@
+"""Each page's content stream, parsed once, for the logical text and the glyph check.
+
+The parsing is qpdf's (through pikepdf), compiled: pypdf's content-stream
+parser is pure Python and reads hex strings a byte at a time, and was the
+largest part of the check stage's CPU. pypdf still reads everything else
+(the catalog, the structure tree, fonts, XMP); pikepdf opens the same bytes
+in memory, for the parsing only. qpdf reads no file but the bytes given: it
+has no external streams. Its errors are exceptions like pypdf's, and the
+check stage reports them as C001 with their message.
+
+Operators come back as ``str`` (``"Tj"``); operands as pikepdf objects:
+``pikepdf.String`` (``bytes()`` gives its bytes, as written), ``Name``,
+``Array``, ``Dictionary``, numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+import pikepdf
+
+#: The operators that show strings; their string operands are glyph codes.
+SHOW_TEXT = frozenset({"Tj", "TJ", "'", '"'})
+
+
+class PageContents:
+    """The content streams of one PDF's pages, by page object (number, generation)."""
+
+    def __init__(self, data: bytes):
+        try:
+            self._pdf = pikepdf.open(BytesIO(data))
+        except pikepdf.PdfError as exc:
+            raise ValueError(_plain(exc)) from None
+        self._parsed: dict[tuple[int, int], list[tuple[list[Any], str]]] = {}
+
+    def close(self) -> None:
+        self._pdf.close()
+
+    def __enter__(self) -> "PageContents":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def operations(self, number: int, generation: int = 0) -> list[tuple[list[Any], str]]:
+        """The page object's content (all its streams, in order) as (operands, operator)."""
+        key = (number, generation)
+        if key not in self._parsed:
+            page = self._pdf.get_object(key)
+            try:
+                self._parsed[key] = [] if "/Contents" not in page else [
+                    (list(instruction.operands), str(instruction.operator))
+                    for instruction in pikepdf.parse_content_stream(page)
+                    if isinstance(instruction, pikepdf.ContentStreamInstruction)]
+            except pikepdf.PdfError as exc:
+                raise ValueError(_plain(exc)) from None
+        return self._parsed[key]
+
+
+def _plain(exc: Exception) -> str:
+    """qpdf's message without the in-memory stream's Python repr it names as the file."""
+    return re.sub(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", str(exc)) or "malformed"
+
+
+def shown_strings(operands: list[Any], operator: str) -> list[bytes]:
+    """The strings a text-showing operator draws, as bytes (none for other operators)."""
+    if operator not in SHOW_TEXT:
+        return []
+    strings = operands[0] if operator == "TJ" else operands[-1:]
+    return [bytes(string) for string in strings if isinstance(string, pikepdf.String)]
+
+
+def draws_glyph_zero(operations: list[tuple[list[Any], str]]) -> bool:
+    """Whether any shown string has the two-byte code 0 (.notdef in WeasyPrint's Identity-H fonts)."""
+    for operands, operator in operations:
+        for data in shown_strings(operands, operator):
+            if any(data[i:i + 2] == b"\0\0" for i in range(0, len(data) - 1, 2)):
+                return True
+    return False
