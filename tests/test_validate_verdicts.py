@@ -120,3 +120,53 @@ def test_what_depends_on_more_than_the_bytes_is_checked_every_time(tmp_path: Pat
     (folder / "other.txt").unlink()
     _, report = validate_statements(folder, SCHEMA, verdict_cache=cache)
     assert ("V008", "statements/s1.json", "") in found(report)
+
+
+@pytest.fixture()
+def body_checks(monkeypatch) -> list[str]:
+    """Each body whose own checks run (by file as shown in problems)."""
+    from pipeline.validate import stage
+
+    calls: list[str] = []
+    real = stage._body_problems
+
+    def counting(data: bytes, file: str):
+        calls.append(file)
+        return real(data, file)
+
+    monkeypatch.setattr(stage, "_body_problems", counting)
+    return calls
+
+
+def test_an_unchanged_body_is_not_checked_again_and_a_changed_one_is(tmp_path: Path, body_checks) -> None:
+    folder, cache = tmp_path / "statements", tmp_path / "build" / "validate"
+    write(folder, "s1")
+    write(folder, "s2", body=b"Other text.\n")
+    first = report_of(validate_statements(folder, SCHEMA, verdict_cache=cache))
+    assert sorted(body_checks) == ["statements/s1.txt", "statements/s2.txt"]  # control: checked once
+    kept = json.loads((cache / CACHE_NAME).read_text(encoding="utf-8"))
+    assert sorted(kept["passed_bodies"]) == sorted(hashlib.sha256(b).hexdigest()
+                                                   for b in (b"Some text.\n", b"Other text.\n"))
+    body_checks.clear()
+    assert report_of(validate_statements(folder, SCHEMA, verdict_cache=cache)) == first
+    assert body_checks == []
+    (folder / "s2.txt").write_bytes(b"Other\x07text.\n")  # a control character: V015
+    _, report = validate_statements(folder, SCHEMA, verdict_cache=cache)
+    assert body_checks == ["statements/s2.txt"]
+    assert found(report) == {("V015", "statements/s2.txt", "")}
+    body_checks.clear()  # the error stays an error: only passes are kept
+    assert found(validate_statements(folder, SCHEMA, verdict_cache=cache)[1]) == {("V015", "statements/s2.txt", "")}
+    assert body_checks == ["statements/s2.txt"]
+
+
+def test_bytes_that_passed_as_a_body_are_still_checked_as_a_record(tmp_path: Path, schema_calls) -> None:
+    """Passes are kept by kind: a body's pass says nothing about the same bytes as metadata."""
+    folder, cache = tmp_path / "statements", tmp_path / "build" / "validate"
+    write(folder, "s1", body=b'{"identifier": "s2"}')  # a body that happens to be JSON
+    assert validate_statements(folder, SCHEMA, verdict_cache=cache)[1].ok
+    write(folder, "s2", raw=b'{"identifier": "s2"}')  # the same bytes as a record: not valid
+    schema_calls.clear()
+    _, report = validate_statements(folder, SCHEMA, verdict_cache=cache)
+    assert schema_calls == ["s2"]
+    assert any(p.file == "statements/s2.json" and p.severity == "error" for p in report.problems)
+    assert not any(p.file.startswith("statements/s1") for p in report.problems)  # control: s1 still passes

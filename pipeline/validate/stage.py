@@ -33,7 +33,7 @@ from pipeline.statements.strictjson import short as _short
 from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
 from pipeline.validate.skeleton import placeholders, skeleton_bytes
-from pipeline.validate.verdicts import PassedMetadata, validator_fingerprint
+from pipeline.validate.verdicts import PassedFiles, validator_fingerprint
 from pipeline.statements.edtf import UNDATED, DateProblem, parse_issue_date
 from pipeline.statements.files import (
     Unreadable,
@@ -83,7 +83,7 @@ def validate_statements(
     """
     schema = _schema_bytes(Path(schema_path))
     validator = _validator_for(str(schema_path), schema)
-    passes = PassedMetadata(verdict_cache, validator_fingerprint(schema, validator.format_checker.checkers)
+    passes = PassedFiles(verdict_cache, validator_fingerprint(schema, validator.format_checker.checkers)
                             if verdict_cache else "")
     folder = Path(statements_dir).resolve()
     if not folder.is_dir():
@@ -91,9 +91,11 @@ def validate_statements(
     listing = list_folder(folder)
     files = listing.candidates
 
+    inside = len(str(folder)) + 1  # every path listed is folder / something
+
     @functools.cache  # each file is named in up to five places
     def display(path: Path) -> str:
-        return f"{printable(folder.name)}/{printable(path.relative_to(folder).as_posix())}"
+        return f"{printable(folder.name)}/{printable(str(path)[inside:])}"
 
     problems: list[Problem] = []
     bodies: dict[Path, list[Path]] = defaultdict(list)  # by path without suffix: same folder, same stem
@@ -183,7 +185,8 @@ def _kind_of(path: Path, folder: Path) -> str:
     suffix = path.suffix
     if path.stem.lower() in _IGNORED_STEMS or (path.parent == folder and path.name == WITHDRAWALS_NAME):
         return "ignored"
-    if path.stem.endswith(".capture") or any(p.endswith(".capture_files") for p in path.relative_to(folder).parts[:-1]):
+    if path.stem.endswith(".capture") or (path.parent != folder and any(
+            p.endswith(".capture_files") for p in path.relative_to(folder).parts[:-1])):
         # <id>.capture.html (or .txt), <id>.capture_files/…: an imported statement's capture, checked with it
         return "ignored"
     if suffix == ".json":
@@ -240,7 +243,7 @@ def _is_uri(value: object) -> bool:
 def _check_record(
     path: Path, body_paths: list[Path], files: list[Path], validator: Draft202012Validator,
     display: Callable[[Path], str], read_metadata: Callable[[Path], bytes], read_body: Callable[[Path], bytes],
-    read: Callable[[Path, int], bytes], passes: PassedMetadata,
+    read: Callable[[Path, int], bytes], passes: PassedFiles,
 ) -> tuple[list[Problem], Statement | None, Any]:
     """All problems of one statement: its metadata, then its body."""
     file = display(path)
@@ -276,7 +279,12 @@ def _check_record(
         body = read_body(body_path)
     except Unreadable as exc:
         return problems + [Problem(exc.code, display(body_path), "", str(exc))], None, identifier
-    problems += _body_problems(body, display(body_path))
+    body_sha256 = hashlib.sha256(body).hexdigest()
+    known = passes.passed_before(body_sha256, "body")  # these bytes passed as a body before
+    own = [] if known else _body_problems(body, display(body_path))
+    if not own:
+        passes.passed(body_sha256, "body")
+    problems += own
     capture = check_capture(metadata, path, body, file, read)
     problems += capture.problems
     if problems:
@@ -284,7 +292,7 @@ def _check_record(
     statement = Statement(
         identifier=identifier, metadata_path=path, body_path=body_path,
         media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata=metadata,
-        metadata_sha256=metadata_sha256, body_sha256=hashlib.sha256(body).hexdigest(),
+        metadata_sha256=metadata_sha256, body_sha256=body_sha256,
         capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
         capture_resources=capture.resources,
     )
