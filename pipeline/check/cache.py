@@ -2,9 +2,10 @@
 
 ``<identifier>.check.json`` beside a rendered PDF records that the check
 stage passed these exact PDF bytes, for these exact metadata and body bytes
-and variant, with this exact checker (the pipeline's source, pypdf and
-pdftotext): the only case in which checking again could not find anything
-new, so the only case it is skipped. Only passes are recorded.
+and variant, with this exact checker (the pipeline's source, pypdf, pikepdf
+and its qpdf, the validators, pdftotext): the only case in which checking
+again could not find anything new, so the only case it is skipped. Only
+passes are recorded.
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ from pipeline.core.sources import source_digest
 
 
 def checker_fingerprint() -> str:
-    """Digest of what decides a check verdict: the checking code and its tools."""
-    import pypdf
+    """Digest of what decides a check verdict: the checking code and its tools
+    (pypdf; pikepdf and the qpdf it is linked with; the validators; pdftotext)."""
+    from importlib.metadata import version
+
+    import pikepdf
 
     from pipeline.check.validators import validator_versions
 
-    digest = hashlib.sha256(f"pypdf {pypdf.__version__}; {validator_versions()}\n".encode())
+    readers = f"pypdf {version('pypdf')}; pikepdf {pikepdf.__version__} (qpdf {pikepdf.__libqpdf_version__})"
+    digest = hashlib.sha256(f"{readers}; {validator_versions()}\n".encode())
     digest.update(source_digest("check"))
     try:
         version = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)

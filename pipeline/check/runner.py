@@ -14,7 +14,6 @@ from multiprocessing import get_context
 from typing import Callable, Sequence
 
 from pipeline.check.cache import checker_fingerprint, earlier_pass, record_passed_check
-from pipeline.check.stage import check_pdfs
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 
 
@@ -47,6 +46,8 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
                 progress(entry["identifier"], done, total)
         return chunk_report
 
+    if todo:
+        from pipeline.check.stage import check_pdfs  # the PDF readers, only for PDFs to read
     if workers == 1:
         reports = [checked(check_pdfs([item])) for item in todo]
     else:
