@@ -6,35 +6,33 @@ with the same stem and suffix ``.txt``, ``.md`` or ``.html``. Other files
 those bytes go into the :class:`Statement` records, so later stages can tell
 if a file changed after validation. The folder is untrusted: it is listed and
 read by :mod:`pipeline.statements.files` (no links followed, sizes bounded).
+A record's own checks (the schema, the rules it cannot express) are
+:mod:`pipeline.validate.record`'s; what needs more than one file (its body,
+its capture, identifiers used twice, withdrawals) is checked here.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
-import json
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema import Draft202012Validator
 
 from pipeline.validate.capture import check_capture
 from pipeline.statements.body import BodyDecodeError, decode_body, forbidden_controls
 from pipeline.core.errors import InputError
-from pipeline.statements.langtag import language_tag_problem
 from pipeline.statements.strictjson import parse_accepted, parse_json
-from pipeline.statements.strictjson import pointer as _pointer
 from pipeline.statements.strictjson import short as _short
 from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
-from pipeline.validate.skeleton import placeholders, skeleton_bytes
+from pipeline.validate.record import (
+    identifier_problem, load_validator, metadata_problems, schema_bytes, validator_for,
+)
+from pipeline.validate.skeleton import skeleton_bytes
 from pipeline.validate.verdicts import PassedFiles, validator_fingerprint
-from pipeline.statements.edtf import UNDATED, DateProblem, parse_issue_date
 from pipeline.statements.files import (
     Unreadable,
     link_description,
@@ -48,21 +46,7 @@ STAGE = "validate"
 # larger is a mistake (a whole site, a binary) and would take minutes to render.
 DEFAULT_MAX_BODY_BYTES = 5 * 2**20
 DEFAULT_MAX_METADATA_BYTES = 2**20
-_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
-_WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10)]
-)
-_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
-_EDTF_CHARACTERS = re.compile(r"[0-9X./?~%-]+")
-_JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "number",
-               str: "string", list: "array", dict: "object"}
-_PATTERN_HINTS = {
-    "date_issued": "a date in EDTF (2019, 2019-06, 2019-06-06, 2019~, 2019-06/2019-08, ../2020) or `undated`",
-    "date_estimated": "a date in EDTF (2019, 2019-06, 2019~, 2019-06/2019-08)",
-    "retrieved": "a date of the form YYYY-MM-DD",
-    "target": "an identifier or a web address, without spaces",
-}
+
 
 
 def validate_statements(
@@ -81,8 +65,8 @@ def validate_statements(
     checks under the same schema and code before is not checked against the
     schema again (:mod:`pipeline.validate.verdicts`); the result is the same.
     """
-    schema = _schema_bytes(Path(schema_path))
-    validator = _validator_for(str(schema_path), schema)
+    schema = schema_bytes(Path(schema_path))
+    validator = validator_for(str(schema_path), schema)
     passes = PassedFiles(verdict_cache, validator_fingerprint(schema, validator.format_checker.checkers)
                             if verdict_cache else "")
     folder = Path(statements_dir).resolve()
@@ -170,11 +154,7 @@ def validate_statements(
 def schema_version(schema_path: Path) -> str:
     """The statement schema's ``$id`` (``urn:statement-archive:schema:statement:1.3.0``):
     which schema, and which version of it, validated the records."""
-    return _load_validator(Path(schema_path)).schema["$id"]
-
-
-def _within(pointer: str, prefix: str) -> bool:
-    return pointer == prefix or pointer.startswith(prefix + "/")
+    return load_validator(Path(schema_path)).schema["$id"]
 
 
 _IGNORED_STEMS = ("readme",)
@@ -198,48 +178,6 @@ def _kind_of(path: Path, folder: Path) -> str:
     return "other"
 
 
-def _load_validator(schema_path: Path) -> Draft202012Validator:
-    return _validator_for(str(schema_path), _schema_bytes(schema_path))
-
-
-def _schema_bytes(schema_path: Path) -> bytes:
-    try:
-        return schema_path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
-
-
-@functools.lru_cache(maxsize=8)
-def _validator_for(schema_path: str, data: bytes) -> Draft202012Validator:
-    """One validator per schema's bytes and process: a build asks three times (the records,
-    the withdrawals, the schema's version), and checking the schema itself costs 0.1 s."""
-    try:
-        schema = json.loads(data.decode("utf-8"))
-        Draft202012Validator.check_schema(schema)
-    except (ValueError, SchemaError) as exc:
-        raise InputError(f"{schema_path}: cannot use this schema: {str(exc).splitlines()[0]}") from None
-    if not isinstance(schema.get("$id"), str) or not schema["$id"].rsplit(":", 1)[-1][:1].isdigit():
-        raise InputError(f"{schema_path}: cannot use this schema: its $id must end with its version (…:1.3.0)")
-    checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
-    checker.checks("uri")(_is_uri)
-    return Draft202012Validator(schema, format_checker=checker)
-
-
-def _is_uri(value: object) -> bool:
-    """An absolute URI: a scheme, no spaces; http(s) also needs a host (RFC 3986, loosely)."""
-    if not isinstance(value, str):
-        return True
-    if any(c.isspace() or ord(c) < 0x20 for c in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    if not _URI_SCHEME.fullmatch(parts.scheme) or value[len(parts.scheme):][:1] != ":":
-        return False
-    return parts.scheme.lower() not in ("http", "https") or bool(parts.hostname)
-
-
 def _check_record(
     path: Path, body_paths: list[Path], files: list[Path], validator: Draft202012Validator,
     display: Callable[[Path], str], read_metadata: Callable[[Path], bytes], read_body: Callable[[Path], bytes],
@@ -256,7 +194,7 @@ def _check_record(
     metadata, problems = (parse_accepted(data), []) if known else parse_json(data, file)
     identifier = metadata.get("identifier") if isinstance(metadata, dict) else None
     if metadata is not None or not problems:
-        own = [] if known else _metadata_problems(validator, metadata, file)
+        own = [] if known else metadata_problems(validator, metadata, file)
         if not (problems or own):
             passes.passed(metadata_sha256)
         problems += own
@@ -299,149 +237,6 @@ def _check_record(
     return problems, statement, identifier
 
 
-def _metadata_problems(validator: Draft202012Validator, metadata: Any, file: str) -> list[Problem]:
-    """The problems of the metadata alone: a pure function of its bytes (what
-    :mod:`pipeline.validate.verdicts` relies on)."""
-    unfilled = list(placeholders(metadata))
-    problems = [Problem("V030", file, pointer, f"still the placeholder of `statement-archive new`: {text[:400]}")
-                for pointer, text in unfilled]
-    # A placeholder breaks the schema too (a pattern, a list); say it once, as V030.
-    problems += [p for p in _schema_problems(validator, metadata, file)
-                 if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
-    problems += [p for p in _content_problems(metadata, file)
-                 if not any(_within(p.pointer, pointer) for pointer, _ in unfilled)]
-    return problems
-
-
-def _schema_problems(validator: Draft202012Validator, metadata: Any, file: str) -> list[Problem]:
-    problems: dict[tuple[str, str], Problem] = {}
-    errors = sorted(validator.iter_errors(metadata), key=lambda e: ([str(p) for p in e.absolute_path], e.validator))
-    for error in errors:
-        for problem in _explain(error, list(error.absolute_path), file):
-            problems.setdefault((problem.pointer, problem.code), problem)
-    return list(problems.values())
-
-
-def _explain(error: ValidationError, path: list, file: str) -> Iterable[Problem]:
-    """Plain words for one jsonschema error (its raw message can hold a whole record)."""
-    kind, value, schema, where = error.validator, error.instance, error.schema, _pointer(path)
-    if kind == "additionalProperties":
-        known = sorted(k for k in schema.get("properties", {}) if not k.startswith("$"))
-        for name in sorted(set(value) - set(schema.get("properties", {}))):
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean `{close[0]}`?" if close else f"known fields here: {', '.join(known)}"
-            yield Problem("V003", file, _pointer(path + [name]), f"`{_short(name)}`: unknown field; {hint}")
-    elif kind == "required":
-        for name in error.validator_value:
-            if name not in value:
-                about = schema.get("properties", {}).get(name, {}).get("description", "")
-                yield Problem("V004", file, _pointer(path + [name]),
-                              f"required field `{name}` is missing" + (f" ({_first_sentence(about)})" if about else ""))
-    elif kind == "anyOf" and all(set(s) == {"required"} for s in error.validator_value):
-        names = " or ".join(f"`{n}`" for s in error.validator_value for n in s["required"])
-        yield Problem("V004", file, where, f"give at least one of {names}")
-    elif path[:1] == ["identifier"] and kind in ("pattern", "maxLength"):
-        return  # explained in detail by _identifier_problem (V012)
-    elif kind == "type":
-        yield Problem("V002", file, where, f"expected {error.validator_value}, got {_JSON_TYPES.get(type(value), 'value')}")
-    elif kind == "enum":
-        choices = [str(c) for c in error.validator_value]
-        close = difflib.get_close_matches(str(value).lower(), choices, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(f"`{c}`" for c in choices)
-        yield Problem("V002", file, where, f"`{_short(value)}` is not an allowed value; {hint}")
-    elif kind == "format":
-        if error.validator_value == "date" and _DATE.fullmatch(str(value)):
-            yield Problem("V005", file, where, f"`{value}` is not a date that exists in the calendar")
-        elif error.validator_value != "date":  # a malformed date is reported by its pattern
-            yield Problem("V002", file, where, f"`{_short(value)}` is not a full web address (such as https://example.org/page)")
-    elif kind == "pattern":
-        expected = _PATTERN_HINTS.get(str(path[-1]) if path else "", "")
-        message = f"`{_short(value)}` is not {expected}" if expected else "must not be blank"
-        yield Problem("V002", file, where, message)
-    elif kind == "minLength":
-        yield Problem("V002", file, where, "must not be empty")
-    elif kind == "minItems":
-        yield Problem("V002", file, where, f"must list at least {error.validator_value} entry")
-    elif kind == "uniqueItems":
-        repeated = next(v for i, v in enumerate(value) if v in value[:i])
-        yield Problem("V002", file, where, f"lists `{_short(repeated)}` more than once")
-    else:
-        yield Problem("V002", file, where, _short(error.message, 160))
-
-
-def _content_problems(metadata: Any, file: str) -> list[Problem]:
-    """The rules the schema cannot express: safe identifiers, real dates, well-formed tags."""
-    if not isinstance(metadata, dict):
-        return []
-    problems = []
-    identifier = metadata.get("identifier")
-    if isinstance(identifier, str) and (why := _identifier_problem(identifier)):
-        problems.append(Problem("V012", file, "/identifier", f"`{_short(identifier)}` {why}"))
-    problems += _date_problems(metadata, file)
-    languages = metadata.get("languages")
-    for index, tag in enumerate(languages if isinstance(languages, list) else []):
-        if isinstance(tag, str) and tag and (why := language_tag_problem(tag)):
-            problems.append(Problem("V006", file, f"/languages/{index}", why))
-    problems += _alternative_title_problems(metadata, languages, file)
-    return problems
-
-
-def _date_problems(metadata: dict, file: str) -> list[Problem]:
-    """EDTF dates that name no real day (V005) or that the grammar refuses (V002);
-    an estimate on a dated statement (V022). Values with characters no EDTF
-    date has are reported by the schema's pattern."""
-    issued, estimate = metadata.get("date_issued"), metadata.get("date_estimated")
-    problems = []
-    for name, value in (("date_issued", issued), ("date_estimated", estimate)):
-        if not isinstance(value, str) or not _EDTF_CHARACTERS.fullmatch(value):
-            continue
-        try:
-            parse_issue_date(value)
-        except DateProblem as exc:
-            problems.append(Problem("V005" if exc.impossible else "V002", file, f"/{name}", str(exc)))
-    if isinstance(estimate, str) and isinstance(issued, str) and issued != UNDATED:
-        problems.append(Problem("V022", file, "/date_estimated",
-                                f"an estimate is only for an undated statement, but date_issued is `{_short(issued)}`: "
-                                "write the date in date_issued (e.g. `2019~` for about 2019) and remove date_estimated"))
-    return problems
-
-
-def _alternative_title_problems(metadata: dict, languages: Any, file: str) -> list[Problem]:
-    """Each alternative title's tag well-formed (V006) and its language not
-    already titled (V023): PDF metadata holds one title per language."""
-    titles = metadata.get("alternative_titles")
-    first = languages[0] if isinstance(languages, list) and languages and isinstance(languages[0], str) else None
-    seen: dict[str, str] = {first.lower(): "/title"} if first else {}
-    problems = []
-    for index, entry in enumerate(titles if isinstance(titles, list) else []):
-        tag = entry.get("language") if isinstance(entry, dict) else None
-        if not isinstance(tag, str) or not tag:
-            continue
-        where = f"/alternative_titles/{index}/language"
-        if why := language_tag_problem(tag):
-            problems.append(Problem("V006", file, where, why))
-        elif tag.lower() in seen:
-            problems.append(Problem("V023", file, where, (
-                f"`{tag}` already has a title ({seen[tag.lower()]}); a PDF's metadata holds one title per "
-                "language: keep one, and put the other in description")))
-        else:
-            seen[tag.lower()] = f"/alternative_titles/{index}"
-    return problems
-
-
-def _identifier_problem(identifier: str) -> str | None:
-    if len(identifier) > 100:
-        return f"is {len(identifier)} characters long; at most 100 are allowed"
-    if not _IDENTIFIER.fullmatch(identifier):
-        return ("is not safe as a file name: use lower-case a-z, digits, '.', '_' and '-', "
-                "starting with a letter or digit")
-    if ".." in identifier or identifier.endswith("."):
-        return "is not safe as a file name: no '..' and no '.' at the end"
-    if identifier.split(".")[0] in _WINDOWS_RESERVED:
-        return "is a reserved file name on Windows (con, prn, aux, nul, com1-9, lpt1-9)"
-    return None
-
-
 def _body_problems(data: bytes, file: str) -> list[Problem]:
     try:
         text = decode_body(data)
@@ -458,10 +253,6 @@ def _body_problems(data: bytes, file: str) -> list[Problem]:
                       for i, c in controls[:3])
     more = f" and {len(controls) - 3} more" if len(controls) > 3 else ""
     return [Problem("V015", file, "", f"control characters that have no place in a statement: {shown}{more}")]
-
-
-def _first_sentence(text: str) -> str:
-    return _short(text.split(". ")[0].rstrip("."), 100)
 
 
 def validate_withdrawals(statements_dir: Path, statements: Iterable[Statement],
@@ -484,7 +275,7 @@ def validate_withdrawals(statements_dir: Path, statements: Iterable[Statement],
 def new_statement(statements_dir: Path, schema_path: Path, identifier: str, body_kind: str) -> tuple[Path, Path]:
     """Write the skeleton of a new statement (metadata from the schema, an empty body);
     InputError for an unusable identifier or one already taken. Nothing is overwritten."""
-    if reason := _identifier_problem(identifier) or (
+    if reason := identifier_problem(identifier) or (
             identifier == Path(WITHDRAWALS_NAME).stem and "it is the name of the withdrawals file"):
         raise InputError(f"`{_short(identifier)}` cannot be an identifier: {reason}")
     folder = Path(statements_dir)
@@ -494,7 +285,7 @@ def new_statement(statements_dir: Path, schema_path: Path, identifier: str, body
     if taken:
         raise InputError(f"{identifier} is taken: {', '.join(printable(p.name) for p in taken)} exists; "
                          "choose another identifier (a correction keeps the identifier and edits the files)")
-    validator = _load_validator(Path(schema_path))
+    validator = load_validator(Path(schema_path))
     metadata, body = folder / f"{identifier}.json", folder / f"{identifier}.{body_kind}"
     for path, data in ((metadata, skeleton_bytes(validator.schema, identifier)), (body, b"")):
         with open(path, "xb") as out:  # never replaces a file made meanwhile
