@@ -76,11 +76,13 @@ def load_rendered(statement: Statement, out_dir: Path, key: RenderKey) -> Render
     nothing changed then reads no PDF; every PDF that goes into a package is
     hashed again as it is copied there (P001 if it differs).
     """
-    pdf_path = out_dir / f"{statement.identifier}.pdf"
+    folder = str(out_dir)  # paths as str here: this runs for every statement of every build
     try:
-        record = json.loads(_sidecar(out_dir, statement.identifier).read_text(encoding="utf-8"))
+        with open(f"{folder}/{statement.identifier}.render.json", encoding="utf-8") as handle:
+            record = json.load(handle)
         if record.get("key") != key_record(key):
             return None
+        pdf_path = out_dir / f"{statement.identifier}.pdf"
         if record.get("stat") is not None and record["stat"] == _identity(pdf_path):
             digest = record.get("pdf_sha256")
             return RenderedStatement(statement, pdf_path, digest, key.variant) if isinstance(digest, str) else None
