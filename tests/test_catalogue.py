@@ -206,7 +206,7 @@ def test_exit_codes_and_help(tmp_path, capsys):
 def test_a_builds_repeated_events_for_unchanged_statements_are_counted_on_its_package():
     from pipeline.catalogue.history import events_by_object
     from pipeline.catalogue.holdings import Copy, PayloadFile
-    from pipeline.events.log import Link, LoggedEvent
+    from pipeline.events.entry import Link, LoggedEvent
 
     def event(n: int, kind: str, *objects: tuple[str, str]) -> LoggedEvent:
         return LoggedEvent(n, f"e{n}", kind, "", f"2026-01-0{n}T00:00:00Z", "success", f"detail {kind}",

@@ -21,9 +21,11 @@ from pipeline.archive.folder import archive_lock
 from pipeline.cli import event_time, main
 from pipeline.core.errors import ArchiveError
 from pipeline.events.check import archive_log_problems, head_sha256, verify_event_log
+from pipeline.events.entry import (
+    GENESIS, EventDraft, canonical, content_digest, event_type_uri, logged_content, package_link, statement_link,
+)
 from pipeline.events.log import (
-    EVENTS_NAME, GENESIS, EventDraft, append_event, append_events, canonical, content_digest, event_type_uri,
-    logged_content, logged_content_digests, package_link, read_events, read_lines, statement_link,
+    EVENTS_NAME, append_event, append_events, logged_content_digests, read_events, read_lines,
 )
 from pipeline.package import package_statements
 
@@ -216,7 +218,8 @@ def test_appending_while_holding_the_archive_lock_does_not_deadlock(tmp_path):
 APPENDER = """
 import datetime as dt, sys
 from pathlib import Path
-from pipeline.events.log import append_event, package_link
+from pipeline.events.entry import package_link
+from pipeline.events.log import append_event
 when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
 for i in range(int(sys.argv[3])):
     append_event(Path(sys.argv[1]), "fixity check", when=when, outcome="success",

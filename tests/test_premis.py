@@ -13,10 +13,8 @@ import pytest
 from pipeline import SOFTWARE_AGENT, __version__
 from pipeline.cli import main
 from pipeline.core.errors import ProblemsFound
-from pipeline.events.log import (
-    EVENTS_NAME, EventDraft, Link, append_event, append_events, package_link, read_events,
-    statement_link,
-)
+from pipeline.events.entry import EventDraft, Link, package_link, statement_link
+from pipeline.events.log import EVENTS_NAME, append_event, append_events, read_events
 from pipeline.events.premis import export_premis
 
 NS = {"premis": "http://www.loc.gov/premis/v3"}
@@ -148,7 +146,7 @@ def test_cli_stdout_file_and_damage(log, tmp_path):
 
 
 def test_identifier_types_say_what_the_value_is(tmp_path):
-    from pipeline.events.log import location_link, location_type
+    from pipeline.events.entry import location_link, location_type
 
     assert location_type("s3://records/inbox/nl-1/v0001/nl-1.pdf") == "URI"
     assert location_type("https://dav.example/inbox/nl-1.pdf") == "URI"

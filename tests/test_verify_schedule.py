@@ -14,7 +14,8 @@ import pytest
 from pipeline.archive.package_check import verify_bag
 from pipeline.bagit.shared_digests import WORKER_NICENESS, SharedDigests, worker_pool
 from pipeline.cli import main
-from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, package_link
+from pipeline.events.entry import EventDraft, package_link
+from pipeline.events.log import EVENTS_NAME, append_events
 from pipeline.package import package_statements
 from pipeline.verify import verify_archive
 from pipeline.verify.schedule import parse_period, schedule

@@ -18,7 +18,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.errors import ArchiveError, ProblemsFound
 from pipeline.core.records import Withdrawal
-from pipeline.events.log import EVENTS_NAME, canonical, logged_content, read_events
+from pipeline.events.entry import canonical, logged_content
+from pipeline.events.log import EVENTS_NAME, read_events
 from pipeline.events.packages import PACKAGE_EVENTS, log_package_problems
 from pipeline.package import package_statements
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
@@ -260,7 +261,8 @@ def test_a_build_finds_the_newest_package_s_events_right_after_its_head_without_
 
     # control: a crash loses the second version's events, another writer logs between
     import pipeline.package.stage as stage
-    from pipeline.events.log import EventDraft, append_events
+    from pipeline.events.entry import EventDraft
+    from pipeline.events.log import append_events
     src = three[0].statement.metadata_path.parent
     grown = [*three, make_statement(src, "delta")]
     monkeypatch.setattr(stage, "append_events", lambda *_a, **_k: (_ for _ in ()).throw(ArchiveError("killed")))

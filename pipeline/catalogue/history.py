@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 
 from pipeline.catalogue.content import text_of
 from pipeline.catalogue.holdings import Copy
-from pipeline.events.log import LoggedEvent
+from pipeline.events.entry import LoggedEvent
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
 _CONTEXT = 1

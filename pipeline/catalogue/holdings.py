@@ -22,7 +22,8 @@ from pipeline.bagit.manifest import parse_manifest
 from pipeline.bagit.paths import unsafe_reason
 from pipeline.bagit.tagfile import parse_tags
 from pipeline.core.records import Problem
-from pipeline.events.log import EVENTS_NAME, LoggedEvent, read_events
+from pipeline.events.entry import LoggedEvent
+from pipeline.events.log import EVENTS_NAME, read_events
 from pipeline.statements.files import Unreadable, read_file
 
 #: What the schema allows, so an identifier is always a safe page name.

@@ -34,7 +34,7 @@ from pipeline.catalogue.thumbnails import RENDERER, thumbnail_name
 from pipeline.catalogue.views import StatementSource, open_tails, package_views
 from pipeline.catalogue.workers import PageJob, ThumbnailJob, WorkerSetup, run_jobs
 from pipeline.core.records import Problem, StageReport
-from pipeline.events.log import LoggedEvent
+from pipeline.events.entry import LoggedEvent
 
 CACHE_NAME = ".catalogue-cache.json"
 STATIC = ("catalogue.css", "catalogue.js")

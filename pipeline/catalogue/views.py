@@ -17,7 +17,7 @@ from pipeline.catalogue.history import EventsByObject, distinct_versions, metada
 from pipeline.catalogue.holdings import Copy, Holdings, Package
 from pipeline.catalogue.pages import direction, language
 from pipeline.catalogue.thumbnails import thumbnail_name
-from pipeline.events.log import LoggedEvent
+from pipeline.events.entry import LoggedEvent
 
 FILE_LABELS = {"pdf": "PDF/A", "metadata": "Metadata (JSON)", "body": "Original text"}
 

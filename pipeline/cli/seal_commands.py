@@ -62,7 +62,7 @@ def _load_signing_key(args):
 
 
 def _agents(signer: str, tsas: Sequence[str]):
-    from pipeline.events.log import Link, software_agent
+    from pipeline.events.entry import Link, software_agent
 
     return (software_agent(), *((Link("certificate subject", signer, "signer"),) if signer else ()),
             *(Link("timestamping authority", t, "timestamping authority") for t in tsas))
@@ -144,7 +144,7 @@ def _bags_intact(run: Run, names: Sequence[str]) -> None:
 
 def seal_unsealed(run: Run, key, names: Sequence[str] = ()) -> None:
     """Seal *names* (default: every package without a seal); one request per TSA."""
-    from pipeline.events.log import EventDraft, package_link
+    from pipeline.events.entry import EventDraft, package_link
     from pipeline.seal.layout import seal_dir
     from pipeline.seal.stage import seal_packages
 
@@ -188,7 +188,7 @@ def cmd_seal(run: Run) -> None:
 
 def cmd_reseal(run: Run) -> None:
     _need_pyhanko()
-    from pipeline.events.log import EventDraft, package_link
+    from pipeline.events.entry import EventDraft, package_link
     from pipeline.seal.layout import seal_dir
     from pipeline.seal.stage import reseal_packages
     from pipeline.seal.verify_seal import verify_seal
@@ -265,7 +265,7 @@ class SealHook:
                 + (f"{len(bad)} failed ({', '.join(bad)})" if bad else "all valid"))
 
     def record_events(self, run: Run) -> None:
-        from pipeline.events.log import EventDraft, package_link
+        from pipeline.events.entry import EventDraft, package_link
 
         drafts = []
         for check in self.checks:

@@ -119,9 +119,8 @@ def record_transfer_events(run: Any, ledger: Any) -> tuple[Problem, ...]:
     """One PREMIS "transfer" event per confirmed transfer not yet in the event log
     (this run's, and any an earlier run confirmed but could not log)."""
     try:
-        from pipeline.events.log import (
-            EVENTS_NAME, Link, append_event, location_link, package_link, software_agent, statement_link,
-        )
+        from pipeline.events.entry import location_link, package_link, software_agent, statement_link
+        from pipeline.events.log import EVENTS_NAME, append_event
     except ImportError:  # an archive without an event log: the ledger keeps everything
         return ()
     log = run.args.archive / EVENTS_NAME

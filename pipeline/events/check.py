@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 
 from pipeline.core.errors import ArchiveError
-from pipeline.events.log import (
-    EVENTS_NAME, GENESIS, LoggedEvent, build_entry, canonical, line_sha256, read_lines, read_log, shape_problem,
-)
+from pipeline.events.entry import GENESIS, LoggedEvent, build_entry, canonical, shape_problem
+from pipeline.events.log import EVENTS_NAME, line_sha256, read_lines, read_log
 from pipeline.core.records import Problem
 
 

@@ -5,7 +5,7 @@ Every package written since the audit trail was made whole carries
 * ``premis-events.jsonl``, a tag file (so covered by the tag manifests) with
   one canonical JSON line per event that led to it (validation, digests,
   creation, withdrawals), each as the log will say it but without its place in
-  the chain (:data:`pipeline.events.log.CONTENT_KEYS`);
+  the chain (:data:`pipeline.events.entry.CONTENT_KEYS`);
 * in ``bag-info.txt``, ``Event-Log-Sequence`` and ``Event-Log-Head-SHA256``:
   the log's last line when the package was made (0 and ``GENESIS`` for none).
 
@@ -36,9 +36,9 @@ from pipeline.archive.folder import PackageName, list_packages
 from pipeline.bagit.tagfile import BAG_INFO_TXT, parse_tags
 from pipeline.core.errors import ArchiveError
 from pipeline.core.records import Problem
+from pipeline.events.entry import GENESIS, EventDraft, canonical, content_digest, draft_from_content, event_content
 from pipeline.events.log import (
-    EVENTS_NAME, GENESIS, EventDraft, append_events, canonical, chained, content_digest, draft_from_content,
-    event_content, line_sha256, logged_content_digests, read_lines,
+    EVENTS_NAME, append_events, chained, line_sha256, logged_content_digests, read_lines,
 )
 
 PACKAGE_EVENTS = "premis-events.jsonl"

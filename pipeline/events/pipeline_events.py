@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline.core.records import ArchiveVerification, Withdrawal
-from pipeline.events.log import OBJECT_ROLE_OUTCOME, EventDraft, package_link, software_agent, statement_link
+from pipeline.events.entry import OBJECT_ROLE_OUTCOME, EventDraft, package_link, software_agent, statement_link
 
 
 def package_events(name: str, identifiers: Iterable[str], when: dt.datetime, message: str,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pipeline.core.errors import ProblemsFound
 from pipeline.events.check import verify_event_log
-from pipeline.events.log import EVENT_TYPE_AUTHORITY, EVENT_TYPE_VOCABULARY, Link, location_type, read_events
+from pipeline.events.entry import EVENT_TYPE_AUTHORITY, EVENT_TYPE_VOCABULARY, Link, location_type
+from pipeline.events.log import read_events
 
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"

@@ -12,7 +12,9 @@ import datetime as dt
 from typing import Sequence
 
 from pipeline.core.records import Reproduction
-from pipeline.events.log import AGENT_ROLE_EXECUTING, EventDraft, Link, package_link, software_agent, statement_link
+from pipeline.events.entry import (
+    AGENT_ROLE_EXECUTING, EventDraft, Link, package_link, software_agent, statement_link,
+)
 
 _OUTCOMES = {"reproduced": "success", "differs": "failure", "cannot reproduce here": "warning"}
 

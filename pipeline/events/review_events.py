@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Sequence
 
-from pipeline.events.log import EventDraft, Link, software_agent, statement_link
+from pipeline.events.entry import EventDraft, Link, software_agent, statement_link
 
 REVIEWED, ACCEPTED_IN_BATCH = "reviewed", "accepted in batch"
 #: PREMIS agent roles (LoC eventRelatedAgentRole): who checked, who let it through unchecked.

@@ -48,7 +48,8 @@ from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.core.files import fsync_dir
 from pipeline.core.records import PackageOutcome, Problem, Provenance, RenderedStatement, Withdrawal
 from pipeline.events.check import verify_event_log
-from pipeline.events.log import EVENTS_NAME, EventDraft, append_events, log_head
+from pipeline.events.entry import EventDraft
+from pipeline.events.log import EVENTS_NAME, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events, refusal_events
 from pipeline.package.layout import index_json, layout, plan
