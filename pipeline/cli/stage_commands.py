@@ -187,7 +187,7 @@ def run_package(run: Run, rendered: list[RenderedStatement], refused: Sequence =
             validations=lambda: validator_events(  # made only if a package is written
                 [item for r in run.reports if r.stage == "check" for item in r.items], when),
             provenance=provenance_of(run), share=not run.args.no_share, progress=task.step,
-            refused=refused,
+            refused=refused, memo_dir=run.args.build_dir / "package",
         )
     run.extra["package"] = outcome.as_dict()
     for problem in outcome.problems:

@@ -15,12 +15,12 @@ from pipeline.core.records import Problem, RenderedStatement, Withdrawal
 INDEX_FIELDS = ("identifier", "title", "date_issued", "document_type", "languages")
 
 
-def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
-               carried: Sequence[dict] = (), refused: Sequence[dict] = ()) -> bytes:
-    """``data/index.json``: statements by identifier, with their payload files, and
-    (when there are any) the statements withdrawn so far, with date and reason,
-    and those this run refused (``--archive-rest``; *carried*: their entries
-    carried over from the predecessor)."""
+def index_record(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
+                 carried: Sequence[dict] = (), refused: Sequence[dict] = ()) -> dict[str, object]:
+    """What ``data/index.json`` says: statements by identifier, with their payload
+    files, and (when there are any) the statements withdrawn so far, with date and
+    reason, and those this run refused (``--archive-rest``; *carried*: their
+    entries carried over from the predecessor)."""
     entries = list(carried)
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         statement = item.statement
@@ -34,8 +34,18 @@ def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdr
         index["refused"] = list(refused)
     if withdrawn:
         index["withdrawn"] = [w.as_dict() for w in sorted(withdrawn, key=lambda w: w.identifier)]
-    text = json.dumps(index, sort_keys=True, indent=2, ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
+    return index
+
+
+def index_json(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
+               carried: Sequence[dict] = (), refused: Sequence[dict] = ()) -> bytes:
+    """``data/index.json`` (:func:`index_record`), as bytes."""
+    return json_file(index_record(rendered, withdrawn, carried, refused))
+
+
+def json_file(record: object) -> bytes:
+    """The bytes of a package's JSON file: keys sorted, indented, UTF-8, a final newline."""
+    return (json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def payload_files(item: RenderedStatement) -> list[tuple[str, str, Path, str]]:
@@ -57,11 +67,11 @@ def payload_files(item: RenderedStatement) -> list[tuple[str, str, Path, str]]:
     return files
 
 
-def layout(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal] = (),
-            ) -> tuple[list[PayloadItem], list[Problem]]:
-    """Payload items for all statements; P003 for names that cannot be used."""
+def layout(rendered: Sequence[RenderedStatement], index: bytes) -> tuple[list[PayloadItem], list[Problem]]:
+    """Payload items for all statements, after the *index* (``data/index.json``'s
+    bytes); P003 for names that cannot be used."""
     problems: list[Problem] = []
-    items = [PayloadItem(INDEX_PATH, content=index_json(rendered, withdrawn))]
+    items = [PayloadItem(INDEX_PATH, content=index)]
     seen: dict[str, str] = {INDEX_PATH: "the package index"}
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         identifier = item.statement.identifier

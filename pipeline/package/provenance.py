@@ -18,12 +18,12 @@ new version is right). A statement identifier never starts with ``_``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Sequence
 
 from pipeline.bagit.writer import PayloadItem
 from pipeline.core.records import Provenance, RenderedStatement
+from pipeline.package.layout import json_file
 
 PROVENANCE_DIR = "data/_provenance"
 RENDITIONS_PATH = f"{PROVENANCE_DIR}/renditions.json"
@@ -61,11 +61,20 @@ fonts/            The font locks: file, SHA-256, source package, version,
 """
 
 
-def provenance_items(provenance: Provenance, rendered: Sequence[RenderedStatement]) -> list[PayloadItem]:
-    """The payload items of ``data/_provenance/``, contents read now (they are small)."""
+def provenance_items(provenance: Provenance, rendered: Sequence[RenderedStatement],
+                     renditions: bytes | None = None) -> list[PayloadItem]:
+    """The payload items of ``data/_provenance/``, contents read now (they are small);
+    *renditions*: ``renditions.json``'s bytes, if the caller made them already."""
+    items = fixed_provenance_items(provenance)
+    items.insert(1, PayloadItem(RENDITIONS_PATH, content=renditions if renditions is not None
+                                else json_file(renditions_record(provenance, rendered))))
+    return items
+
+
+def fixed_provenance_items(provenance: Provenance) -> list[PayloadItem]:
+    """Those items but ``renditions.json``: what does not depend on the statements."""
     items = [
         PayloadItem(f"{PROVENANCE_DIR}/README.txt", content=README.encode("utf-8")),
-        PayloadItem(RENDITIONS_PATH, content=renditions_json(provenance, rendered)),
         PayloadItem(f"{PROVENANCE_DIR}/schema/{provenance.schema_path.name}",
                     content=provenance.schema_path.read_bytes()),
     ]
@@ -84,7 +93,8 @@ def is_statement_path(bag_path: str) -> bool:
     return bag_path.count("/") >= 2 and not bag_path.split("/")[1].startswith("_")
 
 
-def renditions_json(provenance: Provenance, rendered: Sequence[RenderedStatement]) -> bytes:
+def renditions_record(provenance: Provenance, rendered: Sequence[RenderedStatement]) -> dict[str, object]:
+    """What ``renditions.json`` says (see README above)."""
     facts = provenance.facts
     record = {
         "format": RENDITIONS_FORMAT,
@@ -104,7 +114,7 @@ def renditions_json(provenance: Provenance, rendered: Sequence[RenderedStatement
         },
         "statements": [_entry(r, facts.fingerprint) for r in sorted(rendered, key=lambda r: r.statement.identifier)],
     }
-    return (json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return record
 
 
 def _entry(item: RenderedStatement, fingerprint: str) -> dict[str, str]:

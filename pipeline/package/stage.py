@@ -52,8 +52,9 @@ from pipeline.events.entry import EventDraft
 from pipeline.events.log import EVENTS_NAME, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events, refusal_events
-from pipeline.package.layout import index_json, layout, plan
-from pipeline.package.provenance import is_statement_path, provenance_items
+from pipeline.package.layout import index_json, index_record, json_file, layout, plan
+from pipeline.package.provenance import RENDITIONS_PATH, is_statement_path, provenance_items, renditions_record
+from pipeline.package.unchanged import JsonDigests, planned_unchanged
 from pipeline.package.refused import (
     RefusedStatement, carried_entries, carried_from, carried_items, refused_index,
 )
@@ -76,6 +77,7 @@ def package_statements(
     progress: Callable[[str, int, int], None] | None = None,
     share: bool = True,
     refused: Sequence[RefusedStatement] = (),
+    memo_dir: Path | None = None,
 ) -> PackageOutcome:
     """Write a new package version of *rendered* into *archive_dir*, unless the
     newest package of *group* already holds exactly this payload.
@@ -101,6 +103,10 @@ def package_statements(
     *refused* (``--archive-rest``): statements this run refused, listed in the
     index and the events; those the newest package holds are carried over
     from it unchanged (:mod:`pipeline.package.refused`).
+
+    *memo_dir* (in the build folder) keeps the digests of the package's JSON
+    files, so that a build with nothing new need not make them to say so
+    (:mod:`pipeline.package.unchanged`).
     """
     if not valid_group(group):
         raise InputError(f"group {group!r} is not usable in a package name "
@@ -118,29 +124,37 @@ def package_statements(
         withdrawn, problems = _withdrawn_now(rendered, withdrawals, before, newest, kept=carried)
         if problems:
             raise ProblemsFound("statements went missing", problems)
-        items, problems = layout(rendered, (*before.withdrawn, *withdrawn))
+        withdrawn_all = (*before.withdrawn, *withdrawn)
+        memo = JsonDigests(memo_dir)
+        if newest is not None and not refused:  # the common build: nothing new, said from digests
+            unchanged = planned_unchanged(rendered, withdrawn_all, provenance, memo)
+            if unchanged is not None and unchanged == before.manifest:
+                return _nothing_changed(*newest, rendered, warnings)
+        index = index_record(rendered, withdrawn_all)
+        items, problems = layout(rendered, json_file(index))
         if problems:
             raise ProblemsFound("statements cannot be packaged", problems)
         previous_index = _read_from_package(*newest, INDEX_PATH) if newest and carried else None
         origin = carried_from(previous_index, newest[0].name if newest else None, carried)
         if refused:
             items[0] = PayloadItem(INDEX_PATH, content=index_json(
-                rendered, (*before.withdrawn, *withdrawn),
+                rendered, withdrawn_all,
                 carried_entries(previous_index, carried) if previous_index else (),
                 refused_index(refused, origin)))
             items += carried_items(newest[1], before.manifest, carried) if carried else []
+        renditions = renditions_record(provenance, rendered) if provenance is not None else None
         if provenance is not None:
-            items += provenance_items(provenance, rendered)
+            items += provenance_items(provenance, rendered, json_file(renditions))
         planned, problems = plan(items, rendered)
         if problems:
             raise ProblemsFound("files changed since rendering", problems)
+        if not refused:  # digests of the bytes just made, for the next build's comparison
+            memo.remember(index, planned[INDEX_PATH])
+            if renditions is not None:
+                memo.remember(renditions, planned[RENDITIONS_PATH])
+            memo.save()
         if newest is not None and before.manifest == planned:
-            name, path = newest
-            return PackageOutcome(
-                name=name.name, path=path, version=name.version, created=False,
-                message=f"nothing changed since {name.name}; no new package written",
-                statements=len(rendered), problems=tuple(warnings),
-            )
+            return _nothing_changed(*newest, rendered, warnings)
         if newest is not None and bagging_date < newest[0].date:
             raise InputError(f"bagging date {bagging_date.isoformat()} is before the date of "
                              f"the newest package {newest[0].name}; check the clock")
@@ -187,6 +201,15 @@ def package_statements(
         name=name, path=target, version=version, created=True, message=message,
         statements=len(rendered), added=added, changed=changed, withdrawn=gone,
         problems=tuple(warnings),
+    )
+
+
+def _nothing_changed(name: PackageName, path: Path, rendered: Sequence[RenderedStatement],
+                     warnings: Sequence[Problem]) -> PackageOutcome:
+    return PackageOutcome(
+        name=name.name, path=path, version=name.version, created=False,
+        message=f"nothing changed since {name.name}; no new package written",
+        statements=len(rendered), problems=tuple(warnings),
     )
 
 
