@@ -14,7 +14,13 @@ from pipeline.package.layout import index_json
 from pipeline.package.unchanged import MEMO_NAME
 
 from bagutil import make_statement, tree_digest
-from test_package import DATE, package, statements  # noqa: F401 (the fixture)
+from test_package import DATE, package
+
+
+@pytest.fixture
+def statements(tmp_path):
+    src = tmp_path / "statements"
+    return [make_statement(src, "nl-2026-001"), make_statement(src, "fr-2026-002")]
 
 
 @pytest.fixture()
