@@ -115,7 +115,7 @@ def test_predecessor_altered_between_check_and_link_is_p006(tmp_path, monkeypatc
     first = [make_statement(src, i) for i in IDS]
     archive = tmp_path / "archive"
     v1 = package_statements(first, archive, bagging_date=DATE, software_agent=AGENT, event_time=EVENT_TIME)
-    checked = stage._check_carried_over
+    checked = stage.check_carried_over
 
     def check_then_alter(*args):
         checked(*args)
@@ -124,7 +124,7 @@ def test_predecessor_altered_between_check_and_link_is_p006(tmp_path, monkeypatc
         target.write_bytes(b"altered")
         os.chmod(target, 0o444)
 
-    monkeypatch.setattr(stage, "_check_carried_over", check_then_alter)
+    monkeypatch.setattr(stage, "check_carried_over", check_then_alter)
     edited = make_statement(src, IDS[0], body="Corrected body.\n")
     with pytest.raises(ProblemsFound) as caught:
         package_statements([edited, *first[1:]], archive, bagging_date=DATE, software_agent=AGENT,

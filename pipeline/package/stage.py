@@ -24,25 +24,18 @@ already in the archive are never opened for writing. An exclusive lock on
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import shutil
 import tempfile
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from pipeline.archive.folder import (
     INCOMING_NAME, INDEX_PATH, PackageName, archive_lock, list_packages, valid_group,
 )
-from pipeline.bagit.manifest import parse_manifest, sha256_bytes
 from pipeline.bagit.writer import (
     DIR_MODE, PayloadItem, SourceChanged, SourceUnreadable, write_bag,
-)
-from pipeline.archive.package_check import (
-    check_newest_unaltered, form_problems, payload_digest_problems, sorted_problems,
 )
 from pipeline.core.errors import ArchiveError, InputError, ProblemsFound
 from pipeline.core.files import fsync_dir
@@ -53,6 +46,9 @@ from pipeline.events.log import EVENTS_NAME, append_events, log_head
 from pipeline.events.packages import PACKAGE_EVENTS, head_fields, package_event_file, recover_package_events
 from pipeline.events.pipeline_events import package_events, refusal_events
 from pipeline.package.layout import index_json, index_record, json_file, layout, plan
+from pipeline.package.predecessor import (
+    Contents, check_carried_over, check_fit_to_chain, predecessor_contents, read_from_package, tagmanifest_sha256,
+)
 from pipeline.package.provenance import RENDITIONS_PATH, is_statement_path, provenance_items, renditions_record
 from pipeline.package.unchanged import JsonDigests, planned_unchanged
 from pipeline.package.refused import (
@@ -119,7 +115,7 @@ def package_statements(
         warnings = _recover_events(archive_dir)
         packages = _existing(archive_dir, group)
         newest = packages[-1] if packages else None
-        before = _predecessor_contents(*newest) if newest else _Contents({}, ())
+        before = predecessor_contents(*newest) if newest else Contents({}, ())
         carried = {r.identifier for r in refused} & before.identifiers
         withdrawn, problems = _withdrawn_now(rendered, withdrawals, before, newest, kept=carried)
         if problems:
@@ -134,7 +130,7 @@ def package_statements(
         items, problems = layout(rendered, json_file(index))
         if problems:
             raise ProblemsFound("statements cannot be packaged", problems)
-        previous_index = _read_from_package(*newest, INDEX_PATH) if newest and carried else None
+        previous_index = read_from_package(*newest, INDEX_PATH) if newest and carried else None
         origin = carried_from(previous_index, newest[0].name if newest else None, carried)
         if refused:
             items[0] = PayloadItem(INDEX_PATH, content=index_json(
@@ -159,8 +155,8 @@ def package_statements(
             raise InputError(f"bagging date {bagging_date.isoformat()} is before the date of "
                              f"the newest package {newest[0].name}; check the clock")
         if newest is not None:
-            _check_fit_to_chain(*newest)
-            _check_carried_over(newest[0], newest[1], planned, before.manifest)
+            check_fit_to_chain(*newest)
+            check_carried_over(newest[0], newest[1], planned, before.manifest)
             if share:  # links to exactly the files just checked; hashed again in the new bag
                 items = share_unchanged(items, newest[1], planned, before.manifest)
         version = newest[0].version + 1 if newest else 1
@@ -180,7 +176,7 @@ def package_statements(
         if newest is not None:
             info += [
                 ("Predecessor-Package", newest[0].name),
-                ("Predecessor-Tagmanifest-SHA256", _tagmanifest_sha256(*newest)),
+                ("Predecessor-Tagmanifest-SHA256", tagmanifest_sha256(*newest)),
             ]
         log_path = archive_dir / EVENTS_NAME
         drafts = package_events(name, [r.statement.identifier for r in rendered], event_time,
@@ -223,60 +219,8 @@ def _message(name: str, count: int, added: Sequence[str], changed: Sequence[str]
     return parts[0] + (": " + "; ".join(details) if details else ": index or provenance only")
 
 
-@dataclass(frozen=True)
-class _Contents:
-    """What the newest package holds: its payload manifest and the withdrawals it lists."""
-
-    manifest: dict[str, str]
-    withdrawn: tuple[Withdrawal, ...]
-
-    @cached_property  # asked up to four times a build, of up to 30,000 paths
-    def identifiers(self) -> frozenset[str]:
-        return frozenset(path.split("/")[1] for path in self.manifest if is_statement_path(path))
-
-
-def _predecessor_contents(name: PackageName, path: Path) -> _Contents:
-    """The newest package's payload manifest and withdrawals, once it is shown
-    unaltered by the cheap checks (P006 with its problems otherwise).
-
-    That much is what a build needs to say "nothing changed since" it; the
-    rest of its form (each listed file by name, our rules) is checked only
-    before a version is chained to it (:func:`_check_fit_to_chain`), and by verify.
-    """
-    _refuse_to_chain(name, check_newest_unaltered(path))
-    index = json.loads(_read_from_package(name, path, INDEX_PATH))
-    withdrawn = tuple(Withdrawal(w["identifier"], w["reason"], w["date"])
-                      for w in index.get("withdrawn", ()))
-    return _Contents(_payload_manifest(name, path), withdrawn)
-
-
-def _check_fit_to_chain(name: PackageName, path: Path) -> None:
-    """The rest of the newest package's form, before a new version is chained to it
-    (P006): its tag files were checked by :func:`_predecessor_contents` under the same lock."""
-    _refuse_to_chain(name, sorted_problems(form_problems(path)))
-
-
-def _refuse_to_chain(name: PackageName, damage: Sequence[Problem]) -> None:
-    if damage:
-        raise ProblemsFound(f"{name.name} is damaged", [
-            Problem("P006", name.name, "", f"the newest package is damaged ({len(damage)} problem(s) "
-                    "below); no new version is chained to it: restore it from a copy, then build again"),
-            *damage])
-
-
-def _check_carried_over(name: PackageName, path: Path, planned: dict[str, str],
-                        before: dict[str, str]) -> None:
-    """The newest package's copies of what the new version carries over unchanged
-    must still be those bytes: a version is never chained to silent damage."""
-    unchanged = {p: d for p, d in planned.items() if before.get(p) == d}
-    if damage := payload_digest_problems(path, unchanged):
-        raise ProblemsFound(f"{name.name} is damaged", [
-            Problem("P006", name.name, "", f"the newest package is damaged ({len(damage)} file(s) below); "
-                    "no new version is chained to it: restore it from a copy, then build again"), *damage])
-
-
 def _withdrawn_now(rendered: Sequence[RenderedStatement], withdrawals: Sequence[Withdrawal],
-                   before: _Contents, newest: tuple[PackageName, Path] | None, kept: set[str] = frozenset(),
+                   before: Contents, newest: tuple[PackageName, Path] | None, kept: set[str] = frozenset(),
                    ) -> tuple[tuple[Withdrawal, ...], list[Problem]]:
     """The withdrawals that take effect in this version; P004 for a statement
     missing without one, P005 for a withdrawal of what the newest package lacks.
@@ -336,29 +280,6 @@ def _existing(archive_dir: Path, group: str) -> list[tuple[PackageName, Path]]:
         return list_packages(archive_dir, group)
     except OSError as exc:
         raise ArchiveError(f"{archive_dir} cannot be read: {exc.strerror or exc}") from exc
-
-
-def _payload_manifest(name: PackageName, path: Path) -> dict[str, str]:
-    parsed = parse_manifest(_read_from_package(name, path, "manifest-sha256.txt"), "sha256")
-    if parsed.errors:
-        raise ArchiveError(f"{name.name}/manifest-sha256.txt is malformed; the newest package "
-                           "is damaged: run verify, and restore it from a copy before "
-                           "packaging again")
-    return dict(parsed.entries)
-
-
-def _tagmanifest_sha256(name: PackageName, path: Path) -> str:
-    return sha256_bytes(_read_from_package(name, path, "tagmanifest-sha256.txt"))
-
-
-def _read_from_package(name: PackageName, path: Path, file: str) -> bytes:
-    try:
-        return (path / file).read_bytes()
-    except OSError as exc:
-        raise ArchiveError(
-            f"{name.name}/{file} cannot be read ({exc.strerror or exc}); the newest package "
-            "is damaged: run verify, and restore it from a copy before packaging again"
-        ) from exc
 
 
 @contextmanager
