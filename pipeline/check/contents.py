@@ -2,11 +2,15 @@
 
 The parsing is qpdf's (through pikepdf), compiled: pypdf's content-stream
 parser is pure Python and reads hex strings a byte at a time, and was the
-largest part of the check stage's CPU. pypdf still reads everything else
-(the catalog, the structure tree, fonts, XMP); pikepdf opens the same bytes
-in memory, for the parsing only. qpdf reads no file but the bytes given: it
-has no external streams. Its errors are exceptions like pypdf's, and the
-check stage reports them as C001 with their message.
+largest part of the check stage's CPU. The same pikepdf document gives the
+check stage everything else too (the catalog, XMP, fonts, embedded files,
+the structure tree: ``.pdf``), because pypdf reading objects out of object
+streams was the next largest part; pypdf opens a PDF only for an untagged
+variant's page text. qpdf reads no file but the bytes given: it has no
+external streams. It is opened without recovery, so a damaged cross-reference
+table is refused, as pypdf's strict mode refused it, rather than rebuilt. Its
+errors become ``ValueError`` with qpdf's message (:func:`plain_message`), which
+the check stage reports as C001.
 
 Operators come back as ``str`` (``"Tj"``); operands as pikepdf objects:
 ``pikepdf.String`` (``bytes()`` gives its bytes, as written), ``Name``,
@@ -30,10 +34,15 @@ class PageContents:
 
     def __init__(self, data: bytes):
         try:
-            self._pdf = pikepdf.open(BytesIO(data))
+            self._pdf = pikepdf.open(BytesIO(data), attempt_recovery=False)
         except pikepdf.PdfError as exc:
-            raise ValueError(_plain(exc)) from None
+            raise ValueError(plain_message(exc)) from None
         self._parsed: dict[tuple[int, int], list[tuple[list[Any], str]]] = {}
+
+    @property
+    def pdf(self) -> pikepdf.Pdf:
+        """The document, for reading its objects (pikepdf resolves references itself)."""
+        return self._pdf
 
     def close(self) -> None:
         self._pdf.close()
@@ -55,13 +64,24 @@ class PageContents:
                     for instruction in pikepdf.parse_content_stream(page)
                     if isinstance(instruction, pikepdf.ContentStreamInstruction)]
             except pikepdf.PdfError as exc:
-                raise ValueError(_plain(exc)) from None
+                raise ValueError(plain_message(exc)) from None
         return self._parsed[key]
 
 
-def _plain(exc: Exception) -> str:
+def plain_message(exc: Exception) -> str:
     """qpdf's message without the in-memory stream's Python repr it names as the file."""
     return re.sub(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", str(exc)) or "malformed"
+
+
+def is_dictionary(obj: Any) -> bool:
+    """A dictionary, or a stream's (pypdf's streams were dictionaries; qpdf's are not)."""
+    return isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream))
+
+
+def object_key(obj: Any, where: tuple) -> tuple:
+    """Which object *obj* is: its (number, generation) if indirect, else *where* it sits
+    (the path from the nearest indirect object), so one object is counted once."""
+    return obj.objgen if getattr(obj, "is_indirect", False) else where
 
 
 def shown_strings(operands: list[Any], operator: str) -> list[bytes]:
