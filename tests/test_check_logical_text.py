@@ -15,7 +15,11 @@ logical text.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
+from io import BytesIO
 
+import pikepdf
 import pytest
 from pipeline.check.contents import PageContents
 from pipeline.check.stage import LOGICAL, check_pdfs
@@ -135,3 +139,43 @@ def test_untagged_pdf_has_no_logical_text(tmp_path, project_dir, fonts_dir):
         structure_text(_opened(items[0]))
     # the page text decides for an untagged variant, and it is found there
     assert check_pdfs(items).ok
+
+
+def _altered(item, tmp_path, data: bytes):
+    path = tmp_path / "altered.pdf"
+    path.write_bytes(data)
+    return dataclasses.replace(item, pdf_path=path, pdf_sha256=hashlib.sha256(data).hexdigest())
+
+
+def _read_failure(item) -> str:
+    """The one C001 the check gives (qpdf's words, no Python class names or reprs)."""
+    unreadable = [p for p in check_pdfs([item]).problems if p.code == "C001"]
+    assert len(unreadable) == 1 and unreadable[0].severity == "error", unreadable
+    message = unreadable[0].message
+    assert message.startswith("cannot read the PDF (") and message.endswith("): render it again")
+    assert not re.search(r"pikepdf|pypdf|BytesIO| object at |Error\b|<|>", message), message
+    return message
+
+
+def test_a_cyclic_structure_tree_is_refused_plainly(rendered, tmp_path):
+    """Untrusted input: a structure element that is its own kid stops at depth 200 as C001."""
+    item = rendered["page-break"]
+    with pikepdf.open(item.pdf_path) as pdf:
+        element = pdf.Root.StructTreeRoot.K
+        element = element[0] if isinstance(element, pikepdf.Array) else element
+        element.K = pikepdf.Array([element])  # element is indirect: a cycle, not a copy
+        out = BytesIO()
+        pdf.save(out)
+    assert "nested more than 200 deep" in _read_failure(_altered(item, tmp_path, out.getvalue()))
+    # positive control: the same PDF saved again unchanged is read (test_correct_rendering_passes…)
+    with pikepdf.open(item.pdf_path) as pdf:
+        out = BytesIO()
+        pdf.save(out)
+    assert not [p for p in check_pdfs([_altered(item, tmp_path, out.getvalue())]).problems if p.code == "C001"]
+
+
+def test_a_truncated_pdf_is_refused_plainly_not_repaired(rendered, tmp_path):
+    """qpdf opens without recovery: half a PDF is C001 (as pypdf's strict mode refused it)."""
+    item = rendered["page-break"]
+    data = item.pdf_path.read_bytes()
+    assert "startxref" in _read_failure(_altered(item, tmp_path, data[: len(data) // 2]))

@@ -27,6 +27,12 @@ import pikepdf
 
 #: The operators that show strings; their string operands are glyph codes.
 SHOW_TEXT = frozenset({"Tj", "TJ", "'", '"'})
+#: The operators the check reads (marked content, the font, shown text): qpdf
+#: hands back only these, so the drawing operators cost no Python objects.
+_READ = " ".join(sorted({"BDC", "BMC", "EMC", "Tf"} | SHOW_TEXT))
+
+#: One operation: its operands, its operator, and the strings it shows (bytes).
+Operation = tuple[list[Any], str, list[bytes]]
 
 
 class PageContents:
@@ -37,7 +43,7 @@ class PageContents:
             self._pdf = pikepdf.open(BytesIO(data), attempt_recovery=False)
         except pikepdf.PdfError as exc:
             raise ValueError(plain_message(exc)) from None
-        self._parsed: dict[tuple[int, int], list[tuple[list[Any], str]]] = {}
+        self._parsed: dict[tuple[int, int], list[Operation]] = {}
 
     @property
     def pdf(self) -> pikepdf.Pdf:
@@ -53,15 +59,16 @@ class PageContents:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def operations(self, number: int, generation: int = 0) -> list[tuple[list[Any], str]]:
-        """The page object's content (all its streams, in order) as (operands, operator)."""
+    def operations(self, number: int, generation: int = 0) -> list[Operation]:
+        """The page object's content (all its streams, in order) as (operands, operator,
+        shown strings), for the operators the check reads (marked content, Tf, text)."""
         key = (number, generation)
         if key not in self._parsed:
             page = self._pdf.get_object(key)
             try:
                 self._parsed[key] = [] if "/Contents" not in page else [
-                    (list(instruction.operands), str(instruction.operator))
-                    for instruction in pikepdf.parse_content_stream(page)
+                    _operation(list(instruction.operands), str(instruction.operator))
+                    for instruction in pikepdf.parse_content_stream(page, _READ)
                     if isinstance(instruction, pikepdf.ContentStreamInstruction)]
             except pikepdf.PdfError as exc:
                 raise ValueError(plain_message(exc)) from None
@@ -84,18 +91,21 @@ def object_key(obj: Any, where: tuple) -> tuple:
     return obj.objgen if getattr(obj, "is_indirect", False) else where
 
 
-def shown_strings(operands: list[Any], operator: str) -> list[bytes]:
-    """The strings a text-showing operator draws, as bytes (none for other operators)."""
+def _operation(operands: list[Any], operator: str) -> Operation:
+    """The operation, with the strings it draws as bytes (none for other than text-showing operators)."""
     if operator not in SHOW_TEXT:
-        return []
+        return operands, operator, []
     strings = operands[0] if operator == "TJ" else operands[-1:]
-    return [bytes(string) for string in strings if isinstance(string, pikepdf.String)]
+    return operands, operator, [bytes(string) for string in strings if isinstance(string, pikepdf.String)]
 
 
-def draws_glyph_zero(operations: list[tuple[list[Any], str]]) -> bool:
+def draws_glyph_zero(operations: list[Operation]) -> bool:
     """Whether any shown string has the two-byte code 0 (.notdef in WeasyPrint's Identity-H fonts)."""
-    for operands, operator in operations:
-        for data in shown_strings(operands, operator):
-            if any(data[i:i + 2] == b"\0\0" for i in range(0, len(data) - 1, 2)):
-                return True
+    for _, _, shown in operations:
+        for data in shown:
+            at = data.find(b"\0\0")
+            while at != -1:  # a code starts at an even offset only
+                if at % 2 == 0:
+                    return True
+                at = data.find(b"\0\0", at + 1)
     return False

@@ -35,7 +35,7 @@ from typing import Any, Iterator
 import pikepdf
 from bidi import get_display
 
-from pipeline.check.contents import SHOW_TEXT, PageContents, is_dictionary, shown_strings
+from pipeline.check.contents import SHOW_TEXT, Operation, PageContents, is_dictionary
 
 _RIGHT_TO_LEFT = {"R", "AL", "AN"}
 
@@ -74,7 +74,7 @@ def _to_unicode(font: Any) -> tuple[int, dict[int, str]]:
     return width, mapping
 
 
-def _marked_glyphs(page: Any, operations: list[tuple[list[Any], str]]) -> dict[int, list[str]]:
+def _marked_glyphs(page: Any, operations: list[Operation]) -> dict[int, list[str]]:
     """Each marked-content sequence's glyphs (their characters), in drawing order, by MCID;
     a sequence with ``/ActualText`` gives that text as its one glyph. *operations*: the
     page's content, parsed by qpdf (:mod:`pipeline.check.contents`); its fonts and named
@@ -86,7 +86,7 @@ def _marked_glyphs(page: Any, operations: list[tuple[list[Any], str]]) -> dict[i
     stack: list[int | None] = []  # the MCID of each open sequence (None: none, or its ActualText given)
     decoders: dict[str, tuple[int, dict[int, str]]] = {}
     font = (1, {})
-    for operands, operator in operations:
+    for operands, operator, shown in operations:
         if operator in ("BDC", "BMC"):
             props = operands[1] if operator == "BDC" and len(operands) > 1 else None
             if isinstance(props, pikepdf.Name):  # a named /Properties entry
@@ -111,7 +111,7 @@ def _marked_glyphs(page: Any, operations: list[tuple[list[Any], str]]) -> dict[i
         elif operator in SHOW_TEXT and stack and stack[-1] is not None:
             out = glyphs.setdefault(stack[-1], [])
             width, mapping = font
-            for data in shown_strings(operands, operator):
+            for data in shown:
                 out.extend(mapping.get(int.from_bytes(data[i:i + width], "big"), "")
                            for i in range(0, len(data) - width + 1, width))
     return glyphs
