@@ -21,11 +21,13 @@ from pipeline.core.sources import source_digest
 
 def checker_fingerprint() -> str:
     """Digest of what decides a check verdict: the checking code and its tools."""
+    import pikepdf
     import pypdf
 
     from pipeline.check.validators import validator_versions
 
-    digest = hashlib.sha256(f"pypdf {pypdf.__version__}; {validator_versions()}\n".encode())
+    readers = f"pypdf {pypdf.__version__}; pikepdf {pikepdf.__version__}, qpdf {pikepdf.__libqpdf_version__}"
+    digest = hashlib.sha256(f"{readers}; {validator_versions()}\n".encode())
     digest.update(source_digest("check"))
     try:
         version = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
