@@ -15,10 +15,13 @@ logical text.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
+from io import BytesIO
 
+import pikepdf
 import pytest
-from pypdf import PdfReader
-
+from pipeline.check.contents import PageContents
 from pipeline.check.stage import LOGICAL, check_pdfs
 from pipeline.check.structtext import NoStructureTree, logical_order, structure_text
 from pipeline.render import RenderConfig, render_statements
@@ -51,6 +54,10 @@ def rendered(tmp_path_factory, project_dir, fonts_dir):
     assert report.ok, report.problems
     assert {item.variant for item in items} == {"3a"}
     return {item.statement.identifier.removeprefix("case-"): item for item in items}
+
+
+def _opened(item) -> PageContents:
+    return PageContents(item.pdf_path.read_bytes())
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -94,7 +101,7 @@ def test_body_that_differs_from_the_logical_text_is_refused(rendered, name, tmp_
 
 def test_logical_text_follows_a_paragraph_over_the_page_break(rendered):
     """The tree gives the paragraph's lines in order, from one page into the next."""
-    leaves = structure_text(PdfReader(rendered["page-break"].pdf_path))
+    leaves = structure_text(_opened(rendered["page-break"]))
     joined = " ".join(leaves)
     assert " ".join(_CLOSING.split()) in " ".join(joined.split())
     assert "Page 1 of" not in joined  # running headers and footers are artifacts, outside the tree
@@ -103,10 +110,10 @@ def test_logical_text_follows_a_paragraph_over_the_page_break(rendered):
 def test_right_to_left_lines_come_back_in_logical_order(rendered):
     """Glyphs are drawn left to right; the bidi algorithm, glyph by glyph, gives the
     line back as written: the digits joined to the Arabic letters, in their place."""
-    leaves = structure_text(PdfReader(rendered["hijri-digits"].pdf_path), right_to_left=True)
+    leaves = structure_text(_opened(rendered["hijri-digits"]), right_to_left=True)
     assert CASES["hijri-digits"][0].strip() in leaves
     # positive control: read as a left-to-right line, the same glyphs are not the body
-    assert CASES["hijri-digits"][0].strip() not in structure_text(PdfReader(rendered["hijri-digits"].pdf_path))
+    assert CASES["hijri-digits"][0].strip() not in structure_text(_opened(rendered["hijri-digits"]))
 
 
 def test_a_ligature_glyph_keeps_its_letters_in_order():
@@ -129,6 +136,46 @@ def test_untagged_pdf_has_no_logical_text(tmp_path, project_dir, fonts_dir):
     items, report = render_statements([statement], tmp_path / "out", cfg)
     assert report.ok, report.problems
     with pytest.raises(NoStructureTree, match="not tagged"):
-        structure_text(PdfReader(items[0].pdf_path))
+        structure_text(_opened(items[0]))
     # the page text decides for an untagged variant, and it is found there
     assert check_pdfs(items).ok
+
+
+def _altered(item, tmp_path, data: bytes):
+    path = tmp_path / "altered.pdf"
+    path.write_bytes(data)
+    return dataclasses.replace(item, pdf_path=path, pdf_sha256=hashlib.sha256(data).hexdigest())
+
+
+def _read_failure(item) -> str:
+    """The one C001 the check gives (qpdf's words, no Python class names or reprs)."""
+    unreadable = [p for p in check_pdfs([item]).problems if p.code == "C001"]
+    assert len(unreadable) == 1 and unreadable[0].severity == "error", unreadable
+    message = unreadable[0].message
+    assert message.startswith("cannot read the PDF (") and message.endswith("): render it again")
+    assert not re.search(r"pikepdf|pypdf|BytesIO| object at |Error\b|<|>", message), message
+    return message
+
+
+def test_a_cyclic_structure_tree_is_refused_plainly(rendered, tmp_path):
+    """Untrusted input: a structure element that is its own kid stops at depth 200 as C001."""
+    item = rendered["page-break"]
+    with pikepdf.open(item.pdf_path) as pdf:
+        element = pdf.Root.StructTreeRoot.K
+        element = element[0] if isinstance(element, pikepdf.Array) else element
+        element.K = pikepdf.Array([element])  # element is indirect: a cycle, not a copy
+        out = BytesIO()
+        pdf.save(out)
+    assert "nested more than 200 deep" in _read_failure(_altered(item, tmp_path, out.getvalue()))
+    # positive control: the same PDF saved again unchanged is read (test_correct_rendering_passes…)
+    with pikepdf.open(item.pdf_path) as pdf:
+        out = BytesIO()
+        pdf.save(out)
+    assert not [p for p in check_pdfs([_altered(item, tmp_path, out.getvalue())]).problems if p.code == "C001"]
+
+
+def test_a_truncated_pdf_is_refused_plainly_not_repaired(rendered, tmp_path):
+    """qpdf opens without recovery: half a PDF is C001 (as pypdf's strict mode refused it)."""
+    item = rendered["page-break"]
+    data = item.pdf_path.read_bytes()
+    assert "startxref" in _read_failure(_altered(item, tmp_path, data[: len(data) // 2]))

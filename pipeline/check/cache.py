@@ -33,8 +33,8 @@ def checker_fingerprint() -> str:
     digest = hashlib.sha256(f"{readers}; {validator_versions()}\n".encode())
     digest.update(source_digest("check"))
     try:
-        version = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
-        digest.update(version.stdout + version.stderr)
+        pdftotext = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
+        digest.update(pdftotext.stdout + pdftotext.stderr)
     except (OSError, subprocess.SubprocessError):
         digest.update(b"no pdftotext")  # the check itself will report it missing
     return digest.hexdigest()

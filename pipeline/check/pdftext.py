@@ -50,12 +50,14 @@ _HYPHENS = {"-", "\u2010"}
 _SELECTORS = set(map(chr, range(0xFE00, 0xFE10))) | set(map(chr, range(0xE0100, 0xE01F0)))
 
 
+def _dropped(c: str) -> bool:
+    return c.isspace() or c in _HYPHENS or c in _SELECTORS or unicodedata.category(c) == "Cf"
+
+
 def comparable(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    return "".join(
-        c for c in text
-        if not c.isspace() and c not in _HYPHENS and c not in _SELECTORS and unicodedata.category(c) != "Cf"
-    )
+    # decided once per distinct character, not once per character: a long text has few
+    return text.translate({ord(c): None for c in set(text) if _dropped(c)})
 
 
 def _drop_furniture(page_text: str, furniture: set[str]) -> str:

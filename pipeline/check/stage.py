@@ -8,8 +8,9 @@ logical text (the structure tree, :mod:`.check.structtext`) holds every block
 of the body's text, poppler's pdftotext being the independent second opinion
 that warns (C015) when the page text disagrees; for untagged variants, which
 have no structure tree, the page text decides, read by pdftotext and pypdf
-(C007). Content streams are parsed once per page by qpdf
-(:mod:`.check.contents`), for the logical text and the .notdef check; the colophon
+(C007). The PDF is read by qpdf (:mod:`.check.contents`, through pikepdf): its
+objects, and each page's content stream, parsed once for the logical text and
+the .notdef check; pypdf opens it only for an untagged variant's page text. The colophon
 says what the PDF is (:mod:`.check.colophon`); and the independent validators
 accept it (:mod:`.check.validators`: page-validation, Siegfried).
 """
@@ -21,14 +22,14 @@ import xml.etree.ElementTree as ET
 from io import BytesIO
 from typing import Any, Iterable, Mapping
 
+import pikepdf
 from pypdf import PdfReader
-from pypdf.generic import IndirectObject, StreamObject
 
 from pipeline.statements.body import decode_body
 from pipeline.check.bodytext import text_blocks
 from pipeline.statements.markup import layout_body
 from pipeline.statements.langtag import is_right_to_left
-from pipeline.check.contents import PageContents, draws_glyph_zero
+from pipeline.check.contents import PageContents, draws_glyph_zero, object_key, plain_message
 from pipeline.check.pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
 from pipeline.core.errors import EnvironmentProblem
 from pipeline.core.records import Problem, RenderedStatement, StageReport
@@ -36,7 +37,7 @@ from pipeline.statements.files import ChangedSinceValidation, read_unchanged
 from pipeline.i18n import catalogue_language, document_type_label
 from pipeline.statements.edtf import parse_issue_date
 from pipeline.check.colophon import colophon_problems
-from pipeline.check.structtext import NoStructureTree, resolve, structure_text
+from pipeline.check.structtext import NoStructureTree, structure_text
 from pipeline.check.validators import Verdict, validate, verdict_problems
 
 #: Short variant name → (PDF/A part, conformance); the same names as render's.
@@ -66,13 +67,13 @@ class _Checker:
         self.problems.append(Problem(code, self.file, pointer, message))
 
     # -- metadata -------------------------------------------------------
-    def xmp(self, reader: PdfReader) -> ET.Element | None:
-        stream = resolve(reader.trailer["/Root"].get("/Metadata"))
+    def xmp(self, root: pikepdf.Dictionary) -> ET.Element | None:
+        stream = root.get("/Metadata")
         if stream is None:
             self.problem("C002", "no XMP metadata stream in the catalog")
             return None
         try:
-            return ET.fromstring(stream.get_data())
+            return ET.fromstring(stream.read_bytes())
         except ET.ParseError as exc:
             self.problem("C003", f"XMP metadata is not well-formed XML: {exc}")
             return None
@@ -106,21 +107,23 @@ class _Checker:
                          "/identifier")
 
     # -- structure ------------------------------------------------------
-    def check_language(self, reader: PdfReader, record: Mapping[str, Any]) -> None:
-        lang = reader.trailer["/Root"].get("/Lang")
+    def check_language(self, root: pikepdf.Dictionary, record: Mapping[str, Any]) -> None:
+        lang = root.get("/Lang")
+        if isinstance(lang, (pikepdf.String, pikepdf.Name)):
+            lang = str(lang)  # compared, and shown, as text
         if lang != record["languages"][0]:
             self.problem("C008", f"document language is {lang!r}; expected {record['languages'][0]!r}")
 
-    def check_attachments(self, reader: PdfReader) -> None:
-        root = reader.trailer["/Root"]
+    def check_attachments(self, pdf: pikepdf.Pdf) -> None:
+        root = pdf.Root
         statement = self.item.statement
-        af = [resolve(ref) for ref in root.get("/AF", [])]
+        af = list(root.get("/AF", []))
         part = VARIANT_IDS[self.item.variant][0]
         if part < 3:
-            if af or reader.attachments:
+            if af or len(pdf.attachments):
                 self.problem("C004", f"PDF/A-{part} may not embed files, but this PDF does")
             return
-        keys = [ref.idnum if isinstance(ref, IndirectObject) else id(ref) for ref in root.get("/AF", [])]
+        keys = [object_key(spec, ("/AF", index)) for index, spec in enumerate(af)]
         if len(keys) != len(set(keys)):
             self.problem("C009", f"catalog /AF lists {len(keys)} entries for {len(set(keys))} files")
         expected = {
@@ -133,7 +136,7 @@ class _Checker:
         seen = {}
         for spec in af:
             name = str(spec.get("/UF", spec.get("/F", "")))
-            data = resolve(spec["/EF"]["/F"]).get_data()
+            data = spec["/EF"]["/F"].read_bytes()
             seen[name] = (str(spec.get("/AFRelationship")), hashlib.sha256(data).hexdigest())
         for name, (relationship, digest) in expected.items():
             if name not in seen:
@@ -146,28 +149,30 @@ class _Checker:
         for name in sorted(set(seen) - set(expected)):
             self.problem("C004", f"unexpected associated file {name!r}")
 
-    def check_fonts(self, reader: PdfReader, contents: PageContents) -> None:
-        seen: set[int] = set()
-        for number, page in enumerate(reader.pages, 1):
-            fonts = resolve(resolve(page.get("/Resources", {})).get("/Font", {}))
-            for font_ref in fonts.values():
-                font = resolve(font_ref)
-                key = font_ref.idnum if isinstance(font_ref, IndirectObject) else id(font)
+    def check_fonts(self, contents: PageContents) -> None:
+        seen: set[tuple] = set()
+        for number, page in enumerate(contents.pdf.pages, 1):
+            page = page.obj  # inherited /Resources are pushed to each page, as pypdf did
+            resources = page.get("/Resources", {})
+            where = object_key(resources, object_key(page, ()) + ("/Resources",))
+            fonts = resources.get("/Font", {})
+            where = object_key(fonts, where + ("/Font",))
+            for font_name, font in fonts.items():
+                key = object_key(font, where + (font_name,))  # a font shared by pages: once
                 if key in seen:
                     continue
                 seen.add(key)
                 name = str(font.get("/BaseFont"))
-                if isinstance(resolve(font.get("/Encoding")), StreamObject):
+                if isinstance(font.get("/Encoding"), pikepdf.Stream):
                     # WeasyPrint writes an embedded CMap only to send glyphs it
                     # could not find to .notdef (and pypdf cannot decode it).
                     self.problem("C006", f"font {name} maps missing glyphs to .notdef (page {number})")
-                descendants = [resolve(d) for d in font.get("/DescendantFonts", [])] or [font]
+                descendants = list(font.get("/DescendantFonts", [])) or [font]
                 for descendant in descendants:
-                    descriptor = resolve(descendant.get("/FontDescriptor"))
+                    descriptor = descendant.get("/FontDescriptor")
                     if descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                         self.problem("C005", f"font {name} is not embedded (page {number})")
-            reference = page.indirect_reference
-            if reference is not None and draws_glyph_zero(contents.operations(reference.idnum, reference.generation)):
+            if page.is_indirect and draws_glyph_zero(contents.operations(*page.objgen)):
                 self.problem("C006", f"a .notdef glyph (glyph 0) is drawn on page {number}")
 
     # -- text -----------------------------------------------------------
@@ -176,7 +181,7 @@ class _Checker:
             self._pdftotext = pdftotext_pages(self.item.pdf_path)
         return self._pdftotext
 
-    def check_text(self, reader: PdfReader, contents: PageContents, record: Mapping[str, Any]) -> None:
+    def check_text(self, contents: PageContents, data: bytes, record: Mapping[str, Any]) -> None:
         statement = self.item.statement
         try:
             body = read_unchanged(statement.body_path, statement.body_sha256)
@@ -189,7 +194,7 @@ class _Checker:
         furniture = {comparable(record["identifier"]), comparable(record["document_type"]), comparable(label)}
         right_to_left = is_right_to_left(record["languages"][0])
         try:  # the authority, compared strictly: every block whole and in logical order
-            logical = comparable("\n".join(structure_text(reader, right_to_left, contents)))
+            logical = comparable("\n".join(structure_text(contents, right_to_left)))
         except NoStructureTree as exc:
             logical = None
             if VARIANT_IDS[self.item.variant][1] == "A":
@@ -205,7 +210,8 @@ class _Checker:
         # text, a third, is read only where the page text is all there is.
         second_opinions = [("pdftotext", self.pdftotext)]
         if logical is None:
-            second_opinions.append(("pypdf", lambda: pypdf_pages(reader)))
+            # the bytes already hashed and read, not a second read of the file
+            second_opinions.append(("pypdf", lambda: pypdf_pages(PdfReader(BytesIO(data), strict=True))))
         for extractor, read_pages in second_opinions:
             pages = read_pages()
             missing = missing_blocks(blocks, ExtractedText.from_pages(extractor, pages, furniture),
@@ -245,22 +251,22 @@ class _Checker:
             return self.problems
         xmp = None
         try:
-            reader = PdfReader(BytesIO(data), strict=True)  # the bytes just hashed, not a second read
             record = self.item.statement.metadata
-            xmp = self.xmp(reader)
-            if xmp is not None:
-                self.check_identification(xmp)
-                self.check_dublin_core(xmp, record)
-            self.check_language(reader, record)
-            self.check_attachments(reader)
-            with PageContents(data) as contents:  # the bytes just hashed, parsed by qpdf
-                self.check_fonts(reader, contents)
-                self.check_text(reader, contents, record)
+            with PageContents(data) as contents:  # the bytes just hashed, read by qpdf
+                root = contents.pdf.Root
+                xmp = self.xmp(root)
+                if xmp is not None:
+                    self.check_identification(xmp)
+                    self.check_dublin_core(xmp, record)
+                self.check_language(root, record)
+                self.check_attachments(contents.pdf)
+                self.check_fonts(contents)
+                self.check_text(contents, data, record)
             self.check_colophon(xmp, record)
         except EnvironmentProblem:
             raise  # the machine lacks a tool: one message, exit 3, not one C001 per PDF
-        except Exception as exc:  # a malformed PDF may fail anywhere in pypdf
-            self.problem("C001", f"cannot read the PDF ({str(exc)[:200] or 'malformed'}): render it again")
+        except Exception as exc:  # a malformed PDF may fail anywhere in qpdf or pypdf
+            self.problem("C001", f"cannot read the PDF ({plain_message(exc)[:200]}): render it again")
         self.run_validators(data, xmp)  # whatever our own reading found: a second opinion
         return self.problems
 

@@ -16,11 +16,11 @@ ligature (lam-alef) or a mark keeps its characters in order, and a digit run
 inside Arabic (``1435هـ``) stays one left-to-right run. ``/ActualText``
 (on an element or a marked-content sequence) replaces the text of its content.
 
-The tree, fonts and properties are read with pypdf (walking
-``/StructTreeRoot``); each page's content stream is parsed by qpdf
-(pikepdf, :mod:`pipeline.check.contents`), compiled, where pypdf's parser
-is pure Python. Poppler's ``pdfinfo -struct-text`` gives
-the same tree, but re-reads the page for every element (about 4 s for a
+The tree, fonts and properties are read from the same pikepdf document
+(walking ``/StructTreeRoot``) whose pages' content streams qpdf parses
+(:mod:`pipeline.check.contents`), compiled, where pypdf is pure Python;
+the walk gives the same text as pypdf's did (``bench/structtext_compare.py``).
+Poppler's ``pdfinfo -struct-text`` gives the same tree, but re-reads the page for every element (about 4 s for a
 two-page PDF against 0.2 s for pdftotext), too slow for every PDF; PDFium's
 text objects come re-ordered by its own bidi pass, which splits a word whose
 marks are drawn apart and reverses ligatures.
@@ -34,10 +34,8 @@ from typing import Any, Iterator
 
 import pikepdf
 from bidi import get_display
-from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject
 
-from pipeline.check.contents import SHOW_TEXT, PageContents, shown_strings
+from pipeline.check.contents import SHOW_TEXT, Operation, PageContents, is_dictionary
 
 _RIGHT_TO_LEFT = {"R", "AL", "AN"}
 
@@ -46,21 +44,16 @@ class NoStructureTree(ValueError):
     """The PDF has no structure tree to read its logical text from."""
 
 
-def resolve(obj: Any) -> Any:
-    """*obj*, or the object it refers to (the check stage reads the PDF through this too)."""
-    return obj.get_object() if isinstance(obj, IndirectObject) else obj
-
-
 def _hex_text(hex_digits: str) -> str:
     return bytes.fromhex(hex_digits).decode("utf-16-be", errors="replace")
 
 
-def _to_unicode(font: DictionaryObject) -> tuple[int, dict[int, str]]:
+def _to_unicode(font: Any) -> tuple[int, dict[int, str]]:
     """Bytes per character code, and each code's characters (``/ToUnicode``)."""
-    cmap = resolve(font.get("/ToUnicode"))
+    cmap = font.get("/ToUnicode")
     if cmap is None:
         return 1, {}
-    data = cmap.get_data().decode("latin-1")
+    data = cmap.read_bytes().decode("latin-1")
     space = re.search(r"begincodespacerange\s*<([0-9A-Fa-f]+)>", data)
     width = len(space.group(1)) // 2 if space else (2 if "/DescendantFonts" in font else 1)
     mapping: dict[int, str] = {}
@@ -81,26 +74,26 @@ def _to_unicode(font: DictionaryObject) -> tuple[int, dict[int, str]]:
     return width, mapping
 
 
-def _marked_glyphs(page: Any, operations: list[tuple[list[Any], str]]) -> dict[int, list[str]]:
+def _marked_glyphs(page: Any, operations: list[Operation]) -> dict[int, list[str]]:
     """Each marked-content sequence's glyphs (their characters), in drawing order, by MCID;
     a sequence with ``/ActualText`` gives that text as its one glyph. *operations*: the
     page's content, parsed by qpdf (:mod:`pipeline.check.contents`); its fonts and named
-    properties are read from the pypdf *page*."""
-    resources = resolve(page.get("/Resources")) or {}
-    fonts = resolve(resources.get("/Font")) or {}
-    properties = resolve(resources.get("/Properties")) or {}
+    properties are read from the *page* (its dictionary, inherited attributes pushed to it)."""
+    resources = page.get("/Resources") or {}
+    fonts = resources.get("/Font") or {}
+    properties = resources.get("/Properties") or {}
     glyphs: dict[int, list[str]] = {}
     stack: list[int | None] = []  # the MCID of each open sequence (None: none, or its ActualText given)
     decoders: dict[str, tuple[int, dict[int, str]]] = {}
     font = (1, {})
-    for operands, operator in operations:
+    for operands, operator, shown in operations:
         if operator in ("BDC", "BMC"):
             props = operands[1] if operator == "BDC" and len(operands) > 1 else None
             if isinstance(props, pikepdf.Name):  # a named /Properties entry
-                props = resolve(properties.get(str(props)))
+                props = properties.get(str(props))
             elif props is not None and not isinstance(props, pikepdf.Dictionary):
                 props = None
-            is_dict = isinstance(props, (DictionaryObject, pikepdf.Dictionary))
+            is_dict = is_dictionary(props)
             mcid = props.get("/MCID") if is_dict else None
             mcid = int(mcid) if mcid is not None else (stack[-1] if stack else None)
             if is_dict and "/ActualText" in props and mcid is not None:
@@ -113,12 +106,12 @@ def _marked_glyphs(page: Any, operations: list[tuple[list[Any], str]]) -> dict[i
         elif operator == "Tf":
             name = str(operands[0])
             if name not in decoders:
-                decoders[name] = _to_unicode(resolve(fonts.get(name)) or DictionaryObject())
+                decoders[name] = _to_unicode(fonts.get(name) or pikepdf.Dictionary())
             font = decoders[name]
         elif operator in SHOW_TEXT and stack and stack[-1] is not None:
             out = glyphs.setdefault(stack[-1], [])
             width, mapping = font
-            for data in shown_strings(operands, operator):
+            for data in shown:
                 out.extend(mapping.get(int.from_bytes(data[i:i + width], "big"), "")
                            for i in range(0, len(data) - width + 1, width))
     return glyphs
@@ -158,17 +151,16 @@ def logical_order(glyphs: list[str], right_to_left: bool) -> str:
 
 def _element_text(element: Any, page_ref: Any, pages: dict, marked: Any, right_to_left: bool,
                   out: list[str], depth: int = 0) -> None:
-    element = resolve(element)
     if depth > 200:  # a cyclic or absurdly deep tree
         raise ValueError("the structure tree is nested more than 200 deep")
-    if isinstance(element, int):
+    if isinstance(element, int) and not isinstance(element, bool):  # pikepdf gives PDF booleans as bool
         out.append(logical_order(marked(page_ref).get(element, []), right_to_left))
         return
-    if isinstance(element, list):
+    if isinstance(element, pikepdf.Array):
         for kid in element:
             _element_text(kid, page_ref, pages, marked, right_to_left, out, depth + 1)
         return
-    if not isinstance(element, DictionaryObject):
+    if not is_dictionary(element):
         return
     page_ref = element.get("/Pg", page_ref)
     if element.get("/Type") == "/MCR":
@@ -183,31 +175,24 @@ def _element_text(element: Any, page_ref: Any, pages: dict, marked: Any, right_t
         _element_text(element["/K"], page_ref, pages, marked, right_to_left, out, depth + 1)
 
 
-def structure_text(reader: PdfReader, right_to_left: bool = False,
-                   contents: PageContents | None = None) -> list[str]:
+def structure_text(contents: PageContents, right_to_left: bool = False) -> list[str]:
     """The PDF's text, one string per marked-content sequence (a line, or part
-    of one), in the structure tree's order. *right_to_left*: the document's
-    base direction. *contents*: the pages' parsed content streams, when the
-    caller has them (else parsed here from the reader's bytes). Raises
+    of one), in the structure tree's order. *contents*: the PDF, opened by
+    qpdf. *right_to_left*: the document's base direction. Raises
     :class:`NoStructureTree`."""
-    root = resolve(reader.trailer["/Root"].get("/StructTreeRoot"))
+    root = contents.pdf.Root.get("/StructTreeRoot")
     if root is None:
         raise NoStructureTree("the PDF is not tagged (no /StructTreeRoot)")
-    if contents is None:
-        stream = reader.stream  # pypdf reads a named file into memory too
-        data = stream.getvalue() if hasattr(stream, "getvalue") else (stream.seek(0), stream.read())[1]
-        with PageContents(data) as own:
-            return structure_text(reader, right_to_left, own)
-    pages = {page.indirect_reference.idnum: page for page in reader.pages if page.indirect_reference}
+    pages = {page.obj.objgen[0]: page.obj for page in contents.pdf.pages if page.obj.is_indirect}
     cache: dict[int, dict[int, list[str]]] = {}
 
     def marked(page_ref: Any) -> dict[int, list[str]]:
-        number = page_ref.idnum if isinstance(page_ref, IndirectObject) else None
+        number = page_ref.objgen[0] if getattr(page_ref, "is_indirect", False) else None
         if number not in pages:
             return {}
         if number not in cache:
             page = pages[number]
-            cache[number] = _marked_glyphs(page, contents.operations(number, page.indirect_reference.generation))
+            cache[number] = _marked_glyphs(page, contents.operations(*page.objgen))
         return cache[number]
 
     out: list[str] = []
