@@ -109,8 +109,8 @@ LONGEST_FIRST = (
     "test_archival_pdf.py", "test_render_labels.py", "test_render_scripts.py", "test_render.py",
     "test_disk_faults.py", "test_rendition_date.py", "test_seal.py", "test_check_logical_text.py",
     "test_submit_webdav.py", "test_seal_renewal.py", "test_validate.py", "test_submit_s3_faults.py",
-    "test_verify_properties.py", "test_progress.py", "test_render_bidi.py", "test_import_batch.py",
-    "test_catalogue.py", "test_archive_rest.py",
+    "test_verify_properties.py", "test_progress.py", "test_render_fingerprint.py", "test_render_bidi.py",
+    "test_import_batch.py", "test_catalogue.py", "test_archive_rest.py",
 )
 
 
