@@ -86,3 +86,23 @@ def test_a_missing_system_tool_is_exit_3_with_one_message(archives, tmp_path, ex
     # Positive control: the same check with pdftotext on PATH passes (run last: it records verdicts).
     control = cli("check", *args)
     assert control.returncode == 0, control.stdout + control.stderr
+
+
+def test_a_package_missing_from_the_environment_is_exit_3_without_a_traceback(tmp_path, warm_build, monkeypatch):
+    """A checkout updated without `make` may lack a new dependency: say which and what to run."""
+    import io
+
+    from pipeline.cli import main
+
+    statements = tmp_path / "statements"
+    shutil.copytree(PROJECT / "statements", statements)
+    args = ["check", "--statements", str(statements), "--build-dir", str(warm_build), "--workers", "1", "--quiet"]
+    monkeypatch.setitem(sys.modules, "pikepdf", None)  # `import pikepdf` now fails as if it were not installed
+    out, err = io.StringIO(), io.StringIO()
+    assert main(args, out=out, err=err) == 3
+    assert err.getvalue().startswith("statement-archive check: the Python package pikepdf is not installed")
+    assert "run `make`" in err.getvalue()
+    assert "Traceback" not in err.getvalue() + out.getvalue() and "ModuleNotFoundError" not in err.getvalue()
+    monkeypatch.undo()  # control: installed, the same check passes
+    out, err = io.StringIO(), io.StringIO()
+    assert main(args, out=out, err=err) == 0, out.getvalue() + err.getvalue()

@@ -146,6 +146,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             for problem in unreported:
                 run.say(problem_line(problem))
         message = str(exc)
+    except ModuleNotFoundError as exc:
+        # The code is newer than what is installed (a checkout updated without `make`):
+        # say what is missing and how to get it, not a traceback.
+        code = EXIT_ENVIRONMENT
+        message = (f"the Python package {exc.name or exc} is not installed here: run `make`, which "
+                   "installs what pyproject.toml lists (or `make install EXTRAS=…` for an extra)")
     except OSError as exc:
         # A full disk or a read-only folder outside the stages' own checks
         # (e.g. build/): say which file and why, not a traceback.
