@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,28 @@ def test_a_change_is_written_from_the_bytes(tmp_path, statements):
     assert (v2.path / "data" / "index.json").read_bytes() == index_json([edited, statements[1]])
     again = package([edited, statements[1]], archive, date=later, memo_dir=memo)
     assert not again.created and again.name == v2.name
+
+
+def test_a_build_with_provenance_and_nothing_new_makes_no_json_file(tmp_path, warm_build, json_files_made):
+    """Through the CLI, as `make` builds: with renditions.json and the other provenance files too."""
+    import io
+    import shutil
+
+    from pipeline.cli import main
+
+    project = Path(__file__).resolve().parent.parent
+    statements = tmp_path / "statements"
+    shutil.copytree(project / "statements", statements)
+    args = ["build", "--statements", str(statements), "--archive", str(tmp_path / "archive"),
+            "--build-dir", str(warm_build), "--date", "2026-01-01", "--workers", "1", "--quiet"]
+    out = io.StringIO()
+    assert main(args, out=out, err=io.StringIO()) == 0, out.getvalue()
+    assert "wrote statements-2026-01-01-v0001" in out.getvalue()
+    assert len(json_files_made) == 2  # control: index.json and renditions.json, made from the records
+    before = tree_digest(tmp_path / "archive")
+    json_files_made.clear()
+    out = io.StringIO()
+    assert main(args, out=out, err=io.StringIO()) == 0, out.getvalue()
+    assert "nothing changed since statements-2026-01-01-v0001" in out.getvalue()
+    assert json_files_made == []
+    assert tree_digest(tmp_path / "archive") == before

@@ -2,7 +2,8 @@
 
 poppler's ``pdftotext`` reads every PDF: the second opinion on a tagged
 one's logical text (a warning, C015). pypdf reads only untagged ones, which
-have no structure tree: there both must find every block of the body's text. Text is compared with whitespace removed (line
+have no structure tree: there both must find every block of the body's text.
+Text is compared with whitespace removed (line
 breaks fall anywhere), format characters removed (soft hyphens, bidi marks
 that ``pdftotext`` inserts around right-to-left runs) and NFKC applied (a
 ligature glyph maps back to its letters). Running headers and footers

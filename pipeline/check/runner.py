@@ -11,7 +11,7 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from pipeline.check.cache import checker_fingerprint, earlier_pass, record_passed_check
 from pipeline.core.records import Problem, RenderedStatement, StageReport
@@ -46,17 +46,7 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
                 progress(entry["identifier"], done, total)
         return chunk_report
 
-    if todo:
-        from pipeline.check.stage import check_pdfs  # the PDF readers, only for PDFs to read
-    if workers == 1:
-        reports = [checked(check_pdfs([item])) for item in todo]
-    else:
-        # Interleaved chunks (similar mixes of documents), a few per worker so
-        # progress moves while the pool works.
-        count = min(len(todo), workers * 4)
-        chunks = [todo[i::count] for i in range(count)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            reports = [checked(report) for report in pool.map(check_pdfs, chunks)]
+    reports = [checked(report) for report in _check_now(todo, workers)] if todo else []
     by_file = {str(item.pdf_path): item.statement.identifier for item in todo}
     found: dict[str, tuple[dict, list[Problem]]] = {}
     for report in reports:
@@ -77,3 +67,18 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
         if entry["ok"]:
             record_passed_check(item, checker, entry.get("verdicts"))
     return StageReport("check", tuple(problems), tuple(items))
+
+
+def _check_now(todo: Sequence[RenderedStatement], workers: int) -> Iterator[StageReport]:
+    """The reports of checking *todo*, as they come, in this process or a pool of *workers*."""
+    from pipeline.check.stage import check_pdfs  # the PDF readers: loaded only for PDFs to read
+
+    if workers == 1:
+        yield from (check_pdfs([item]) for item in todo)
+        return
+    # Interleaved chunks (similar mixes of documents), a few per worker so
+    # progress moves while the pool works.
+    count = min(len(todo), workers * 4)
+    chunks = [todo[i::count] for i in range(count)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        yield from pool.map(check_pdfs, chunks)

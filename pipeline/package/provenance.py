@@ -23,7 +23,6 @@ from typing import Sequence
 
 from pipeline.bagit.writer import PayloadItem
 from pipeline.core.records import Provenance, RenderedStatement
-from pipeline.package.layout import json_file
 
 PROVENANCE_DIR = "data/_provenance"
 RENDITIONS_PATH = f"{PROVENANCE_DIR}/renditions.json"
@@ -61,13 +60,11 @@ fonts/            The font locks: file, SHA-256, source package, version,
 """
 
 
-def provenance_items(provenance: Provenance, rendered: Sequence[RenderedStatement],
-                     renditions: bytes | None = None) -> list[PayloadItem]:
+def provenance_items(provenance: Provenance, renditions: bytes) -> list[PayloadItem]:
     """The payload items of ``data/_provenance/``, contents read now (they are small);
-    *renditions*: ``renditions.json``'s bytes, if the caller made them already."""
+    *renditions*: ``renditions.json``'s bytes (:func:`renditions_record`, made into a file)."""
     items = fixed_provenance_items(provenance)
-    items.insert(1, PayloadItem(RENDITIONS_PATH, content=renditions if renditions is not None
-                                else json_file(renditions_record(provenance, rendered))))
+    items.insert(1, PayloadItem(RENDITIONS_PATH, content=renditions))
     return items
 
 

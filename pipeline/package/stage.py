@@ -121,12 +121,13 @@ def package_statements(
         if problems:
             raise ProblemsFound("statements went missing", problems)
         withdrawn_all = (*before.withdrawn, *withdrawn)
+        index = index_record(rendered, withdrawn_all)
+        renditions = renditions_record(provenance, rendered) if provenance is not None else None
         memo = JsonDigests(memo_dir)
         if newest is not None and not refused:  # the common build: nothing new, said from digests
-            unchanged = planned_unchanged(rendered, withdrawn_all, provenance, memo)
+            unchanged = planned_unchanged(rendered, index, renditions, provenance, memo)
             if unchanged is not None and unchanged == before.manifest:
                 return _nothing_changed(*newest, rendered, warnings)
-        index = index_record(rendered, withdrawn_all)
         items, problems = layout(rendered, json_file(index))
         if problems:
             raise ProblemsFound("statements cannot be packaged", problems)
@@ -138,9 +139,8 @@ def package_statements(
                 carried_entries(previous_index, carried) if previous_index else (),
                 refused_index(refused, origin)))
             items += carried_items(newest[1], before.manifest, carried) if carried else []
-        renditions = renditions_record(provenance, rendered) if provenance is not None else None
         if provenance is not None:
-            items += provenance_items(provenance, rendered, json_file(renditions))
+            items += provenance_items(provenance, json_file(renditions))
         planned, problems = plan(items, rendered)
         if problems:
             raise ProblemsFound("files changed since rendering", problems)

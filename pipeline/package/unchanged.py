@@ -16,8 +16,9 @@ writes those bytes (Python's version and ``pipeline/package``'s source).
 digests already known; it is used only to say "nothing changed": when it
 says anything else, or knows too little, the package is planned and written
 from the bytes themselves, as always, and its digests remembered again.
-Like the other kept verdicts, the file is the officer's working state: a lost
-or damaged one costs one slower build, never a different package.
+Like the other kept verdicts (:mod:`pipeline.core.kept`), the file is the
+officer's working state: a lost or damaged one costs one slower build, never
+a different package.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from pathlib import Path
 from typing import Sequence
 
 from pipeline.archive.folder import INDEX_PATH
-from pipeline.bagit.writer import plan_payload
-from pipeline.core.files import write_atomically
-from pipeline.core.records import Provenance, RenderedStatement, Withdrawal
+from pipeline.bagit.manifest import sha256_bytes
+from pipeline.core.kept import read_kept, write_kept
+from pipeline.core.records import Provenance, RenderedStatement
 from pipeline.core.sources import source_digest
-from pipeline.package.layout import index_record, payload_files
-from pipeline.package.provenance import RENDITIONS_PATH, fixed_provenance_items, renditions_record
+from pipeline.package.layout import payload_files
+from pipeline.package.provenance import RENDITIONS_PATH, fixed_provenance_items
 
 MEMO_NAME = "json-digests.json"
 
@@ -55,15 +56,11 @@ class JsonDigests:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder, self.fingerprint = folder, _fingerprint() if folder else ""
-        self._kept: dict[str, str] = {}
+        kept = read_kept(folder / MEMO_NAME, self.fingerprint) if folder is not None else None
+        digests = kept.get("digests") if kept is not None else None
+        # nothing usable kept: the package is planned from its bytes
+        self._kept = {k: v for k, v in digests.items() if isinstance(v, str)} if isinstance(digests, dict) else {}
         self._now: dict[str, str] = {}
-        if folder is not None:
-            try:
-                stored = json.loads((folder / MEMO_NAME).read_text(encoding="utf-8"))
-                if stored.get("fingerprint") == self.fingerprint and isinstance(stored.get("digests"), dict):
-                    self._kept = {k: v for k, v in stored["digests"].items() if isinstance(v, str)}
-            except (OSError, ValueError, AttributeError):
-                pass  # nothing kept: the package is planned from its bytes
 
     def known(self, record: object) -> str | None:
         return self._kept.get(_compact(record))
@@ -73,36 +70,29 @@ class JsonDigests:
 
     def save(self) -> None:
         """Keep this build's digests (only the last build's: two entries)."""
-        if self.folder is None or not self._now or self._now == self._kept:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            record = {"fingerprint": self.fingerprint, "digests": self._now}
-            # Not made durable: lost in a crash, it costs one slower build.
-            write_atomically(self.folder / MEMO_NAME, (json.dumps(record, indent=0) + "\n").encode(),
-                             durable=False)
-        except OSError:
-            pass
+        if self.folder is not None and self._now and self._now != self._kept:
+            write_kept(self.folder / MEMO_NAME, self.fingerprint, {"digests": self._now})
 
 
-def planned_unchanged(rendered: Sequence[RenderedStatement], withdrawn: Sequence[Withdrawal],
+def planned_unchanged(rendered: Sequence[RenderedStatement], index: object, renditions: object | None,
                       provenance: Provenance | None, memo: JsonDigests) -> dict[str, str] | None:
-    """Each payload path's SHA-256 for a package of *rendered*, from known digests
+    """Each payload path's SHA-256 for a package of *rendered* with this *index* and
+    *renditions* record (:func:`~pipeline.package.layout.index_record`,
+    :func:`~pipeline.package.provenance.renditions_record`), from known digests
     only; None when one is not known (then plan from the bytes)."""
-    index = memo.known(index_record(rendered, withdrawn))
-    if index is None:
+    index_sha256 = memo.known(index)
+    if index_sha256 is None:
         return None
-    planned = {INDEX_PATH: index}
+    planned = {INDEX_PATH: index_sha256}
     for item in rendered:
         for _, path, _, digest in payload_files(item):
             if not digest:
                 return None
             planned[path] = digest.lower()
     if provenance is not None:
-        renditions = memo.known(renditions_record(provenance, rendered))
-        if renditions is None:
+        renditions_sha256 = memo.known(renditions)
+        if renditions_sha256 is None:
             return None
-        planned[RENDITIONS_PATH] = renditions
-        for path, digest in plan_payload(fixed_provenance_items(provenance)).items():
-            planned[path] = digest.digests["sha256"]
+        planned[RENDITIONS_PATH] = renditions_sha256
+        planned.update((item.bag_path, sha256_bytes(item.content)) for item in fixed_provenance_items(provenance))
     return planned

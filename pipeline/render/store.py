@@ -47,15 +47,16 @@ def key_record(key: RenderKey) -> dict[str, str]:
     return record
 
 
-def _sidecar(out_dir: Path, identifier: str) -> Path:
-    return out_dir / f"{identifier}.render.json"
+def _sidecar(out_dir: Path | str, identifier: str) -> str:
+    """The sidecar's path, as text: made for every statement of every build."""
+    return f"{out_dir}/{identifier}.render.json"
 
 
 def store_pdf(statement: Statement, out_dir: Path, key: RenderKey, data: bytes) -> RenderedStatement:
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = out_dir / f"{statement.identifier}.pdf"
     digest = hashlib.sha256(data).hexdigest()
-    sidecar = _sidecar(out_dir, statement.identifier)
+    sidecar = Path(_sidecar(out_dir, statement.identifier))
     if sidecar.exists():
         sidecar.unlink()  # the old key must not vouch for the new bytes
     write_atomically(pdf_path, data)
@@ -70,15 +71,15 @@ def load_rendered(statement: Statement, out_dir: Path, key: RenderKey) -> Render
 
     Its SHA-256 is taken from its bytes, unless the file is provably the one
     this store wrote: the same inode, size, modification and change times
-    (to the nanosecond, or the file system clock's tick) as when it was stored. Any write, rename over, copy,
-    chmod or link changes one of them (the change time cannot be set back by
-    a program), and then the bytes are read and hashed as before. A build with
+    (to the nanosecond, or the file system clock's tick) as when it was
+    stored. Any write, rename over, copy, chmod or link changes one of them
+    (the change time cannot be set back by a program), and then the bytes
+    are read and hashed as before. A build with
     nothing changed then reads no PDF; every PDF that goes into a package is
     hashed again as it is copied there (P001 if it differs).
     """
-    folder = str(out_dir)  # paths as str here: this runs for every statement of every build
     try:
-        with open(f"{folder}/{statement.identifier}.render.json", encoding="utf-8") as handle:
+        with open(_sidecar(out_dir, statement.identifier), encoding="utf-8") as handle:
             record = json.load(handle)
         if record.get("key") != key_record(key):
             return None

@@ -48,7 +48,6 @@ DEFAULT_MAX_BODY_BYTES = 5 * 2**20
 DEFAULT_MAX_METADATA_BYTES = 2**20
 
 
-
 def validate_statements(
     statements_dir: Path, schema_path: Path, *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_metadata_bytes: int = DEFAULT_MAX_METADATA_BYTES,

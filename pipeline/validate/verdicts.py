@@ -18,18 +18,18 @@ empty, no control characters) are pure functions of their bytes too.
 Only passes are kept, and only those of the last run, so the file stays the
 size of the statements folder. Everything that depends on more than the
 bytes (the file name, which body goes with which record, the capture,
-identifiers used twice) is checked on every run. Like the check stage's verdicts beside the PDFs, the
-file lives in the build folder, the officer's own working space.
+identifiers used twice) is checked on every run. Like the check stage's
+verdicts beside the PDFs, the file lives in the build folder, the officer's
+own working space (:mod:`pipeline.core.kept`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.core.files import write_atomically
+from pipeline.core.kept import read_kept, write_kept
 from pipeline.core.sources import source_digest
 
 CACHE_NAME = "passed-files.json"
@@ -58,17 +58,12 @@ class PassedFiles:
         self.folder, self.fingerprint = folder, fingerprint
         self._before: dict[str, frozenset[str]] = {kind: frozenset() for kind in KINDS}
         self._now: dict[str, set[str]] = {kind: set() for kind in KINDS}
-        self._kept = False  # whether the file holds this fingerprint's passes
-        if folder is not None:
-            try:
-                stored = json.loads((folder / CACHE_NAME).read_text(encoding="utf-8"))
-                if stored.get("fingerprint") == fingerprint and all(
-                        isinstance(stored.get(key), list) for key in KINDS.values()):
-                    self._before = {kind: frozenset(d for d in stored[key] if isinstance(d, str))
-                                    for kind, key in KINDS.items()}
-                    self._kept = True
-            except (OSError, ValueError, AttributeError):
-                pass  # no usable cache: everything is checked
+        kept = read_kept(folder / CACHE_NAME, fingerprint) if folder is not None else None
+        # whether the file holds this fingerprint's passes (none usable: everything is checked)
+        self._kept = kept is not None and all(isinstance(kept.get(key), list) for key in KINDS.values())
+        if self._kept:
+            self._before = {kind: frozenset(d for d in kept[key] if isinstance(d, str))
+                            for kind, key in KINDS.items()}
 
     def passed_before(self, sha256: str, kind: str = "metadata") -> bool:
         return sha256 in self._before[kind]
@@ -80,12 +75,5 @@ class PassedFiles:
         """Keep this run's passes (written only when they differ from what is kept)."""
         if self.folder is None or (self._kept and self._now == self._before):
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            record = {"fingerprint": self.fingerprint,
-                      **{key: sorted(self._now[kind]) for kind, key in KINDS.items()}}
-            # Not made durable: a cache lost in a crash costs one slower run, never a verdict.
-            write_atomically(self.folder / CACHE_NAME, (json.dumps(record, indent=0) + "\n").encode(),
-                             durable=False)
-        except OSError:
-            pass  # a cache that cannot be written only costs time on the next run
+        write_kept(self.folder / CACHE_NAME, self.fingerprint,
+                   {key: sorted(self._now[kind]) for kind, key in KINDS.items()})
