@@ -13,7 +13,6 @@ its capture, identifiers used twice, withdrawals) is checked here.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import defaultdict
 from pathlib import Path
@@ -75,32 +74,36 @@ def validate_statements(
     files = listing.candidates
 
     inside = len(str(folder)) + 1  # every path listed is folder / something
+    shown_folder = printable(folder.name)
 
-    @functools.cache  # each file is named in up to five places
     def display(path: Path) -> str:
-        return f"{printable(folder.name)}/{printable(str(path)[inside:])}"
+        return f"{shown_folder}/{printable(str(path)[inside:])}"
 
     problems: list[Problem] = []
-    bodies: dict[Path, list[Path]] = defaultdict(list)  # by path without suffix: same folder, same stem
-    metadata_files: list[Path] = []
-    others: list[Path] = []
+    # Files are grouped by their path without the suffix, as text: Paths hash and
+    # compare part by part, which at 20,000 files cost more than reading them.
+    bodies: dict[str, list[Path]] = defaultdict(list)
+    metadata_files: list[tuple[str, Path]] = []
+    others: list[tuple[str, Path]] = []
     for path in files:
-        kind = _kind_of(path, folder)
+        relative = str(path)[inside:]
+        stem, suffix = _split_suffix(relative)
+        kind = _kind_of(relative, stem, suffix)
         if kind == "metadata":
-            metadata_files.append(path)
+            metadata_files.append((stem, path))
         elif kind == "body":
-            bodies[path.with_suffix("")].append(path)
+            bodies[stem].append(path)
         elif kind == "wrong case":
             problems.append(Problem("V029", display(path), "", (
-                f"the extension {printable(path.suffix)} is not lower case: rename the file to "
-                f"{printable(path.stem + path.suffix.lower())} (statement files are .json, .txt, .md, .html)")))
+                f"the extension {printable(suffix)} is not lower case: rename the file to "
+                f"{printable(path.stem + suffix.lower())} (statement files are .json, .txt, .md, .html)")))
         elif kind == "other":
-            others.append(path)
-    stems = {p.with_suffix("") for p in metadata_files}
+            others.append((stem, path))
+    stems = {stem for stem, _ in metadata_files}
     problems += [Problem("V028", display(path), "", (
         "not part of any statement, so it is not archived (statements are <identifier>.json "
         "with a .txt, .md or .html body; README files are ignored)"), "warning")
-        for path in others if path.with_suffix("") not in stems]  # those are named by V008
+        for stem, path in others if stem not in stems]  # those are named by V008
 
     def read(path: Path, limit: int) -> bytes:
         return read_file(path, limit, folder)
@@ -111,9 +114,9 @@ def validate_statements(
         for path in listing.linked_folders
     ]
     checked: list[tuple[Statement | None, Any, str]] = []  # (statement, identifier, file)
-    for path in metadata_files:
+    for stem, path in metadata_files:
         found, statement, identifier = _check_record(
-            path, bodies.get(path.with_suffix(""), []), files, validator, display,
+            path, bodies.get(stem, []), files, validator, display,
             lambda p: read(p, max_metadata_bytes), lambda p: read(p, max_body_bytes), read, passes,
         )
         problems += found
@@ -129,11 +132,11 @@ def validate_statements(
                                     f"identifier `{identifier}` is also used by {used_by[0]}; identifiers must be unique"))
     shared = {i for i, used_by in users.items() if len(used_by) > 1}
 
-    for stem, paths in sorted(bodies.items()):
+    for stem, paths in bodies.items():
         if stem not in stems:
             for path in paths:
                 problems.append(Problem("V016", display(path), "",
-                                        f"body file without metadata: add {printable(stem.name)}.json to archive it", "warning"))
+                                        f"body file without metadata: add {printable(path.stem)}.json to archive it", "warning"))
     if not metadata_files:
         problems.append(Problem("V014", folder.name, "", "no statements here: expected <identifier>.json files"))
 
@@ -159,13 +162,21 @@ def schema_version(schema_path: Path) -> str:
 _IGNORED_STEMS = ("readme",)
 
 
-def _kind_of(path: Path, folder: Path) -> str:
-    """metadata, body, ignored (a README, the withdrawals file, a capture), wrong case, or other."""
-    suffix = path.suffix
-    if path.stem.lower() in _IGNORED_STEMS or (path.parent == folder and path.name == WITHDRAWALS_NAME):
+def _split_suffix(relative: str) -> tuple[str, str]:
+    """*relative* without its suffix, and the suffix, as :class:`~pathlib.PurePath` splits them."""
+    dot = relative.rfind(".")
+    if 0 < dot - relative.rfind("/") - 1 and dot < len(relative) - 1:
+        return relative[:dot], relative[dot:]
+    return relative, ""
+
+
+def _kind_of(relative: str, stem: str, suffix: str) -> str:
+    """metadata, body, ignored (a README, the withdrawals file, a capture), wrong case, or other;
+    *relative* is the path inside the statements folder, *stem* the same without *suffix*."""
+    folders, _, name = relative.rpartition("/")
+    if stem[len(folders) + 1 if folders else 0:].lower() in _IGNORED_STEMS or relative == WITHDRAWALS_NAME:
         return "ignored"
-    if path.stem.endswith(".capture") or (path.parent != folder and any(
-            p.endswith(".capture_files") for p in path.relative_to(folder).parts[:-1])):
+    if stem.endswith(".capture") or any(p.endswith(".capture_files") for p in folders.split("/")):
         # <id>.capture.html (or .txt), <id>.capture_files/…: an imported statement's capture, checked with it
         return "ignored"
     if suffix == ".json":
