@@ -110,7 +110,12 @@ def read_file(path: Path, limit: int, folder: Path) -> bytes:
             raise Unreadable("V021", "is not a regular file (a pipe, socket or device); save the statement as a file")
         if info.st_size > limit:
             raise Unreadable("V017", _too_large(info.st_size, limit))
-        data = handle.read(limit + 1)
+        # As read(limit + 1), in two steps: a buffer of the file's size, not of the
+        # limit, which the allocator would keep a page or more of for every file
+        # a build holds (issue 15's flat peak RSS); the second read finds a growth.
+        data = handle.read(info.st_size + 1)
+        if len(data) > info.st_size:
+            data += handle.read(limit + 1 - len(data))
     if len(data) > limit:  # grew after fstat
         raise Unreadable("V017", _too_large(len(data), limit))
     return data
