@@ -80,10 +80,7 @@ def write_statement(folder: Path, i: int, edit: int, pdfs: list[bytes]) -> Rende
     pdf_path.write_bytes(pdf)
     sha = lambda data: hashlib.sha256(data).hexdigest()  # noqa: E731
     statement = Statement(identifier=identifier, metadata_path=paths["json"], body_path=paths["md"],
-                          media_type="text/markdown", metadata={"identifier": identifier, "title": f"Statement {i}",
-                                                                 "date_issued": "2026-01-01",
-                                                                 "document_type": "press-release",
-                                                                 "languages": ["en"]},
+                          media_type="text/markdown", metadata_bytes=metadata,
                           metadata_sha256=sha(metadata), body_sha256=sha(body))
     return RenderedStatement(statement, pdf_path, sha(pdf), "pdfa-3b")
 

@@ -47,7 +47,7 @@ def make_statement(folder: Path, identifier: str, body: str = "Body text.\n",
         metadata_path=metadata_path,
         body_path=body_path,
         media_type="text/markdown",
-        metadata=metadata,
+        metadata_bytes=metadata_bytes,
         metadata_sha256=sha256(metadata_bytes),
         body_sha256=sha256(body_bytes),
     )

@@ -41,7 +41,7 @@ def write_statement(folder: Path, identifier: str, body: bytes | str, suffix: st
         metadata_path=metadata_path,
         body_path=body_path,
         media_type=BODY_MEDIA_TYPES[suffix],
-        metadata=metadata,
+        metadata_bytes=metadata_bytes,
         metadata_sha256=hashlib.sha256(metadata_bytes).hexdigest(),
         body_sha256=hashlib.sha256(body_bytes).hexdigest(),
     )

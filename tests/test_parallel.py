@@ -108,6 +108,9 @@ def test_check_skips_only_pdfs_that_passed_the_same_checker_for_the_same_bytes(t
     assert first.ok and [i["checked"] for i in first.items] == ["now"] * 3
     again = check_changed(rendered, workers=1)
     assert [i["checked"] for i in again.items] == ["before"] * 3
+    # the kept verdicts (equal lists kept once) are each PDF's own, as when it was checked
+    assert [i["verdicts"] for i in again.items] == [i["verdicts"] for i in first.items]
+    assert all(i["verdicts"] for i in again.items)
     # Other statement bytes (same PDF): checked again, and found wrong.
     edited = dataclasses.replace(rendered[0].statement, body_sha256="0" * 64)
     changed = [dataclasses.replace(rendered[0], statement=edited), *rendered[1:]]

@@ -386,3 +386,39 @@ def test_language_script_region_is_well_formed(language, script, region):
 def test_tags_with_other_characters_are_refused(tag):
     if re.search(r"[^A-Za-z0-9-]", tag):
         assert not is_well_formed(tag)
+
+
+def test_a_statement_keeps_the_bytes_it_was_validated_from(tmp_path):
+    """Later stages read the record from the bytes validation accepted (kept as
+    bytes, not parsed: issue 15's memory), so those are the bytes of its digest."""
+    from statement_factory import write_statement
+
+    write_statement(tmp_path / "statements", "kept-1", "Body.\n", title="Kept “as read”")
+    (statement,), report = validate_statements(tmp_path / "statements", SCHEMA)
+    assert report.ok
+    on_disk = statement.metadata_path.read_bytes()
+    assert statement.metadata_bytes == on_disk
+    assert hashlib.sha256(statement.metadata_bytes).hexdigest() == statement.metadata_sha256
+    assert statement.metadata == json.loads(on_disk) and statement.metadata["title"] == "Kept “as read”"
+    assert statement.metadata is not statement.metadata  # a fresh value each time: no caller can change another's
+
+
+def test_a_file_that_grows_after_it_is_measured_is_read_on_to_the_limit(tmp_path, monkeypatch):
+    """read_file sizes its buffer by fstat, then reads on: a file longer than fstat
+    said (it grew in between) is read whole, or refused (V017) past the limit,
+    as one read of the limit would have done."""
+    import os
+
+    from pipeline.statements import files
+
+    path = tmp_path / "grew.txt"
+    path.write_bytes(b"x" * 100)
+    assert files.read_file(path, 1000, tmp_path) == b"x" * 100  # control: measured right
+    real_fstat = os.fstat
+    monkeypatch.setattr(files.os, "fstat",
+                        lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:10])))
+    assert files.read_file(path, 1000, tmp_path) == b"x" * 100
+    assert files.read_file(path, 100, tmp_path) == b"x" * 100  # exactly the limit
+    with pytest.raises(files.Unreadable) as refused:
+        files.read_file(path, 99, tmp_path)
+    assert refused.value.code == "V017"

@@ -223,7 +223,7 @@ def test_percent_and_newline_file_names_round_trip(tmp_path):
         body = src / name
         body.write_bytes(b"Body.\n")
         statement = Statement(base.statement.identifier, base.statement.metadata_path, body,
-                              "text/markdown", base.statement.metadata,
+                              "text/markdown", base.statement.metadata_bytes,
                               base.statement.metadata_sha256, sha256(b"Body.\n"))
         rendered.append(RenderedStatement(statement, base.pdf_path, base.pdf_sha256, "x"))
     archive = tmp_path / "archive"

@@ -7,6 +7,7 @@ pool of worker processes. Items and problems keep the order of the input.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -28,8 +29,11 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     with (identifier, done, total) as each PDF's check is known.
     """
     checker = checker_fingerprint()
-    passed_before = {id(item): verdicts for item in rendered
-                     if (verdicts := earlier_pass(item, checker)) is not None}
+    passed_before = {}
+    alike: dict[str, list] = {}  # equal verdict lists kept once: most PDFs' are the same, and a build keeps them all
+    for item in rendered:
+        if (verdicts := earlier_pass(item, checker)) is not None:
+            passed_before[id(item)] = alike.setdefault(json.dumps(verdicts, sort_keys=True), verdicts)
     todo = [item for item in rendered if id(item) not in passed_before]
     workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(todo) / 8)))
     done, total = len(rendered) - len(todo), len(rendered)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from typing import Any, Mapping
 
 from pipeline import SOFTWARE_AGENT
 from pipeline.statements.body import decode_body
@@ -54,12 +55,12 @@ def associated_files(statement: Statement, metadata_bytes: bytes, body_bytes: by
     )
 
 
-def capture_fact(statement: Statement) -> dict[str, str] | None:
+def capture_fact(statement: Statement, metadata: Mapping[str, Any]) -> dict[str, str] | None:
     """What the colophon says about an imported statement's capture (None for written bodies)."""
     if statement.capture_path is None:
         return None
-    capture = statement.metadata.get("capture", {})
-    extraction = statement.metadata.get("extraction", {})
+    capture = metadata.get("capture", {})
+    extraction = metadata.get("extraction", {})
     return {
         "file": statement.capture_path.name, "media_type": statement.capture_media_type,
         "sha256": statement.capture_sha256, "captured": str(capture.get("captured", "")),
@@ -88,9 +89,10 @@ class Renderer:
     def render(self, statement: Statement, metadata_bytes: bytes, body_bytes: bytes,
                capture_bytes: bytes = b"") -> bytes:
         where = str(statement.body_path)
+        metadata = statement.metadata  # parsed once for this render
         layout = layout_body(decode_body(body_bytes), statement.media_type)
         try:
-            rendition = rendition_date(statement.metadata, self.config.rendition_date)
+            rendition = rendition_date(metadata, self.config.rendition_date)
         except ValueError as exc:
             raise RenderRefused([Problem("R006", str(statement.metadata_path), "/rendition_date", str(exc))]) from None
         embedded = associated_files(statement, metadata_bytes, body_bytes, capture_bytes)
@@ -100,10 +102,10 @@ class Renderer:
             rendition.text if rendition else None,
         )
         html = document_html(
-            self.environment, self.config.templates_dir, statement.metadata, layout, statement.media_type, colophon,
-            capture=capture_fact(statement),
+            self.environment, self.config.templates_dir, metadata, layout, statement.media_type, colophon,
+            capture=capture_fact(statement, metadata),
         )
-        missing = self.font_set.uncovered(visible_text(statement.metadata, layout, colophon))
+        missing = self.font_set.uncovered(visible_text(metadata, layout, colophon))
         if missing:
             raise RenderRefused([
                 Problem("R001", where, "", (
@@ -112,7 +114,7 @@ class Renderer:
                 )) for c in missing
             ])
         facts = DocumentFacts.from_record(
-            statement.metadata, producer=self.producer, creator_tool=SOFTWARE_AGENT, rendition=rendition
+            metadata, producer=self.producer, creator_tool=SOFTWARE_AGENT, rendition=rendition
         )
         fetcher = SandboxedFetcher((self.config.templates_dir, self.config.fonts_dir), {})
         data, messages = write_pdf(

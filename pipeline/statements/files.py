@@ -114,7 +114,8 @@ _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEX
 def _read_to_end(fd: int, size: int, limit: int) -> bytes:
     """At most ``limit + 1`` bytes, asking first for the size fstat gave. (A buffered
     ``read(limit + 1)`` allocates the whole limit for every file, a mebibyte or more
-    for a few kilobytes: most of what reading 20,000 statement files cost.)"""
+    for a few kilobytes: most of what reading 20,000 statement files cost, and the
+    allocator kept a page or more of each such buffer for every file a build holds.)"""
     parts, total = [], 0
     ask = min(size, limit) + 1
     while chunk := os.read(fd, ask):

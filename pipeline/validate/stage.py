@@ -239,7 +239,7 @@ def _check_record(
         return problems, None, identifier
     statement = Statement(
         identifier=identifier, metadata_path=path, body_path=body_path,
-        media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata=metadata,
+        media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata_bytes=data,
         metadata_sha256=metadata_sha256, body_sha256=body_sha256,
         capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
         capture_resources=capture.resources,
