@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Iterator, Sequence
 from xml.sax.saxutils import escape
 
-from fontTools.ttLib import TTCollection, TTFont
-
 from pipeline.core.errors import EnvironmentProblem
 from pipeline.core.files import write_atomically
 from pipeline.render.environ import temporary_environ
@@ -166,6 +164,8 @@ class FontSet:
         return covered
 
     def _load_coverage(self, font: PinnedFont) -> frozenset[int]:
+        from fontTools.ttLib import TTCollection, TTFont  # here: a build that renders nothing reads no font
+
         covered: set[int] = set()
         path = self.fonts_dir / font.name
         if path.suffix.lower() in (".ttc", ".otc"):
