@@ -182,7 +182,9 @@ class HashHere(Executor):
         self.path, self.before, self.after = str(path), before, after
 
     def submit(self, fn, /, *args, **kwargs):
-        ours = bool(args) and isinstance(args[0], tuple) and self.path in args[0]
+        # a batch: (its folder, paths in that folder, algorithms)
+        ours = len(args) == 3 and isinstance(args[1], tuple) and any(
+            os.path.join(args[0], path) == self.path for path in args[1])
         if ours:
             self.before()
         done = Future()
