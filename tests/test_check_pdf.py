@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import subprocess
 from pathlib import Path
 
@@ -146,3 +147,49 @@ def test_body_swapped_for_a_link_after_validation_is_refused(rendered_pair, tmp_
     link.symlink_to(outside)
     swapped = dataclasses.replace(item.statement, body_path=link)
     assert codes(dataclasses.replace(item, statement=swapped)) == ["C010"]
+
+
+def _pdftotext(source: str, data: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", source, "-"], input=data, capture_output=True)
+
+
+@pytest.mark.parametrize("variant", ["3u", "1b"])
+def test_pdftotext_is_given_the_pdf_with_only_its_output_intent_left_out(rendered_pair, variant):
+    """pdftotext reads every rendered byte plus a later revision of the catalog
+    without /OutputIntents (poppler colour-manages each page for it, which is
+    most of pdftotext's CPU); its text is byte-for-byte what it reads in the
+    file itself, in four scripts, both directions."""
+    import pikepdf
+
+    from pipeline.check.pdftext import without_display_profile
+
+    path = rendered_pair[variant].pdf_path
+    data = path.read_bytes()
+    with pikepdf.open(path) as pdf:
+        given = without_display_profile(pdf, data)
+        catalog = {key: pdf.Root[key].unparse() for key in pdf.Root.keys()}
+    assert given.startswith(data) and len(given) > len(data)
+    with pikepdf.open(io.BytesIO(given)) as revised:  # qpdf reads the revision, without recovery
+        assert "/OutputIntents" in catalog and "/OutputIntents" not in revised.Root
+        assert {key: revised.Root[key].unparse() for key in revised.Root.keys()} == {
+            key: value for key, value in catalog.items() if key != "/OutputIntents"}
+    from_file, from_given = _pdftotext(str(path)), _pdftotext("-", given)
+    assert from_given.returncode == 0 and from_given.stderr == b""  # poppler took the update as it is
+    assert "Міністерство" in from_file.stdout.decode() and "משרד" in from_file.stdout.decode()
+    assert from_given.stdout == from_file.stdout
+
+
+def test_pdf_without_output_intent_is_given_to_pdftotext_unchanged(rendered_pair, tmp_path):
+    import pikepdf
+
+    from pipeline.check.pdftext import without_display_profile
+
+    with pikepdf.open(rendered_pair["3u"].pdf_path) as pdf:
+        del pdf.Root.OutputIntents
+        pdf.save(tmp_path / "plain.pdf")
+    data = (tmp_path / "plain.pdf").read_bytes()
+    with pikepdf.open(tmp_path / "plain.pdf") as pdf:
+        assert without_display_profile(pdf, data) is data
+    # control: the PDF as rendered is given a revision
+    with pikepdf.open(rendered_pair["3u"].pdf_path) as pdf:
+        assert without_display_profile(pdf, rendered_pair["3u"].pdf_path.read_bytes()) != data

@@ -17,8 +17,8 @@ import shutil
 import subprocess
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
+import pikepdf
 from pypdf import PdfReader
 
 from pipeline.core.errors import EnvironmentProblem
@@ -83,19 +83,55 @@ def _is_page_label(line: str) -> bool:
     return len(numbers) == 2 and tuple(sorted(w for w in words if not w.isdigit())) in page_label_words()
 
 
-def pdftotext_pages(pdf_path: Path) -> list[str]:
+def pdftotext_pages(data: bytes) -> list[str]:
+    """The page texts poppler's ``pdftotext`` reads in *data*, given on its
+    standard input (the bytes checked, not a second read of the file)."""
     if shutil.which("pdftotext") is None:
         raise EnvironmentProblem(
             "pdftotext not found: install Debian's poppler-utils (sudo apt-get install poppler-utils)"
         )
     done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf_path), "-"],
-        capture_output=True, check=False,
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],
+        input=data, capture_output=True, check=False,
     )
     if done.returncode != 0:
         raise ValueError(f"pdftotext failed: {done.stderr.decode(errors='replace').strip()[:200]}")
     pages = done.stdout.decode("utf-8").split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def without_display_profile(pdf: pikepdf.Pdf, data: bytes) -> bytes:
+    """*data* with an incremental update (ISO 32000-1, 7.5.6) whose catalog is
+    the PDF's own without ``/OutputIntents``: what ``pdftotext`` is given.
+
+    poppler makes every page's graphics state colour-managed for the output
+    intent's ICC profile (``Gfx::initDisplayProfile``): with the sRGB profile
+    WeasyPrint embeds, inverting its tone curves in lcms2 is three quarters of
+    ``pdftotext``'s CPU, about 28 ms a page. Text extraction uses no colour.
+    Every original byte stays where it is and is read as before; the update
+    only adds a later revision of the catalog object. The output intent itself
+    is checked by page-validation on the file as rendered. An encrypted PDF, or
+    one without an indirect catalog or output intents, is given unchanged.
+    """
+    root, trailer = pdf.Root, pdf.trailer
+    if "/OutputIntents" not in root or "/Encrypt" in trailer or not root.is_indirect:
+        return data
+    start = data.rfind(b"startxref")
+    try:
+        previous = int(data[start + len(b"startxref"):].split()[0])
+    except (IndexError, ValueError):
+        return data  # poppler finds the file's own cross-reference as before
+    number, generation = root.objgen
+    catalog = pikepdf.Dictionary({key: root[key] for key in root.keys() if key != "/OutputIntents"})
+    head = b"\n"
+    body = b"%d %d obj\n%s\nendobj\n" % (number, generation, catalog.unparse())
+    new_trailer = pikepdf.Dictionary({key: trailer[key] for key in ("/Size", "/Root", "/Info", "/ID")
+                                      if key in trailer})
+    xref = len(data) + len(head) + len(body)
+    tail = b"xref\n%d 1\n%010d %05d n\r\ntrailer\n%s\nstartxref\n%d\n%%%%EOF\n" % (
+        number, len(data) + len(head), generation,
+        new_trailer.unparse()[:-2] + b"/Prev %d >>" % previous, xref)
+    return data + head + body + tail
 
 
 def pypdf_pages(reader: PdfReader) -> list[str]:

@@ -30,7 +30,8 @@ from pipeline.check.bodytext import text_blocks
 from pipeline.statements.markup import layout_body
 from pipeline.statements.langtag import is_right_to_left
 from pipeline.check.contents import PageContents, draws_glyph_zero, object_key, plain_message
-from pipeline.check.pdftext import ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages
+from pipeline.check.pdftext import (ExtractedText, comparable, missing_blocks, pdftotext_pages, pypdf_pages,
+                                    without_display_profile)
 from pipeline.core.errors import EnvironmentProblem
 from pipeline.core.records import Problem, RenderedStatement, StageReport
 from pipeline.statements.files import ChangedSinceValidation, read_unchanged
@@ -62,6 +63,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.verdicts: tuple[Verdict, ...] = ()
         self._pdftotext: list[str] | None = None
+        self._poppler_input = b""  # what pdftotext reads: see pdftext.without_display_profile
 
     def problem(self, code: str, message: str, pointer: str = "") -> None:
         self.problems.append(Problem(code, self.file, pointer, message))
@@ -178,7 +180,7 @@ class _Checker:
     # -- text -----------------------------------------------------------
     def pdftotext(self) -> list[str]:
         if self._pdftotext is None:  # one pdftotext run for the body text and the colophon
-            self._pdftotext = pdftotext_pages(self.item.pdf_path)
+            self._pdftotext = pdftotext_pages(self._poppler_input)
         return self._pdftotext
 
     def check_text(self, contents: PageContents, data: bytes, record: Mapping[str, Any]) -> None:
@@ -254,6 +256,7 @@ class _Checker:
             record = self.item.statement.metadata
             with PageContents(data) as contents:  # the bytes just hashed, read by qpdf
                 root = contents.pdf.Root
+                self._poppler_input = without_display_profile(contents.pdf, data)
                 xmp = self.xmp(root)
                 if xmp is not None:
                     self.check_identification(xmp)
