@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+from pipeline.core.identity import Identity, identity
+
 #: (device, inode, size, modification and change times in ns): a file object as it was when seen.
-Identity = tuple[int, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def scan_tree(root: Path, on_file: Callable[[str, Identity], None] | None = None
                 try:
                     info = entry.stat(follow_symlinks=False)
                     files[rel] = info.st_size
-                    identities[rel] = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                    identities[rel] = identity(info)
                     if on_file is not None:
                         on_file(rel, identities[rel])
                 except OSError as exc:

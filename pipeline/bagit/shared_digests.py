@@ -38,7 +38,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
-from pipeline.bagit.disk import Identity
+from pipeline.core.identity import Identity
+from pipeline.core.identity import identity as _identity
 from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, FileDigest, digest_unbuffered, hash_unbuffered
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -47,11 +48,6 @@ T = TypeVar("T")
 #: file would cost more in hand-overs than hashing a typical 50 KB PDF.
 BATCH_BYTES = 8 << 20
 BATCH_FILES = 256
-
-
-def _identity(info: os.stat_result) -> Identity:
-    # ctime too: a chmod to make the file writable, or a new link, changes it
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _hash_path(path: str, algorithms: tuple[str, ...]) -> tuple[Identity, int, tuple[str, ...]] | None:

@@ -113,7 +113,7 @@ def render_fingerprint(config: RenderConfig, font_set: FontSet | None = None) ->
 def rendition_facts(config: RenderConfig, font_set: FontSet | None = None) -> RenditionFacts:
     """The inputs of the renderer fingerprint, one by one, and the fingerprint:
     what a package records so that its render keys can be recomputed."""
-    font_set = font_set or FontSet(config.fonts_dir)
+    font_set = font_set or FontSet(config.fonts_dir, kept_dir=config.work_dir)
     # The variant is not here: it is part of each PDF's RenderKey.
     fields = dict(
         software_agent=SOFTWARE_AGENT, weasyprint=f"WeasyPrint {version('weasyprint')}", text_stack=text_stack(),

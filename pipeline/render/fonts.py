@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import stat
 from array import array
 import unicodedata
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from xml.sax.saxutils import escape
 
 from pipeline.core.errors import EnvironmentProblem
 from pipeline.core.files import write_atomically
+from pipeline.core.identity import identity, settled
+from pipeline.core.kept import read_kept, write_kept
 from pipeline.render.environ import temporary_environ
 
 LOCK_NAME = "fonts.lock"
@@ -83,21 +86,52 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_fonts(fonts_dir: Path) -> tuple[PinnedFont, ...]:
-    """Check every pinned font is present with its pinned bytes."""
+def verify_fonts(fonts_dir: Path, kept_dir: Path | None = None) -> tuple[PinnedFont, ...]:
+    """Check every pinned font is present with its pinned bytes.
+
+    With *kept_dir* (the build folder), a font whose identity
+    (:mod:`pipeline.core.identity`) is still the one it had when its bytes last
+    matched the lock is not hashed again (``font-digests.json``, kept under
+    the lock's own digest): the pinned fonts are some 50 MB, a tenth of a
+    second in every build, and they change only with ``make fonts``.
+    """
     pinned = read_lock(fonts_dir)
+    digests = _pins_digest(pinned)
+    kept = read_kept(kept_dir / FONT_DIGESTS_NAME, digests) if kept_dir is not None else None
+    known = kept.get("fonts") if kept and isinstance(kept.get("fonts"), dict) else {}
+    matched: dict[str, list[int]] = {}
     wrong = []
     for font in pinned:
         path = fonts_dir / font.name
-        if not path.is_file():
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode):
             wrong.append(f"{path} is missing")
+            continue
+        now = list(identity(info))
+        if known.get(font.name) == now:
+            matched[font.name] = now
         elif _sha256(path) != font.sha256:
             wrong.append(f"{path} differs from its pinned SHA-256 {font.sha256}")
+        elif settled(info):
+            matched[font.name] = now
     if wrong:
         raise EnvironmentProblem(
             "pinned fonts not installed: " + "; ".join(wrong) + " (run `make fonts`)"
         )
+    if kept_dir is not None and matched != known:
+        write_kept(kept_dir / FONT_DIGESTS_NAME, digests, {"fonts": matched})
     return pinned
+
+
+FONT_DIGESTS_NAME = "font-digests.json"
+
+
+def _pins_digest(pinned: Sequence[PinnedFont]) -> str:
+    """The digest of the pinned fonts' names and SHA-256s: the fonts' fingerprint."""
+    return hashlib.sha256("".join(f"{f.name}:{f.sha256}\n" for f in pinned).encode()).hexdigest()
 
 
 #: Default-ignorable combining marks that select a form of the character
@@ -119,13 +153,11 @@ def needs_no_glyph(char: str) -> bool:
 class FontSet:
     """The pinned fonts of one project, loaded once per process."""
 
-    def __init__(self, fonts_dir: Path, cache_dirs: Sequence[Path] = ()):
+    def __init__(self, fonts_dir: Path, cache_dirs: Sequence[Path] = (), kept_dir: Path | None = None):
         self.fonts_dir = fonts_dir.resolve()
         self.cache_dirs = tuple(cache_dirs)
-        self.pinned = verify_fonts(self.fonts_dir)
-        self.fingerprint = hashlib.sha256(
-            "".join(f"{f.name}:{f.sha256}\n" for f in self.pinned).encode()
-        ).hexdigest()
+        self.pinned = verify_fonts(self.fonts_dir, kept_dir)
+        self.fingerprint = _pins_digest(self.pinned)
         # Character maps, loaded one font at a time and only when a character
         # is not in the fonts loaded so far: the base face (first in the
         # lock: Latin, Greek, Cyrillic) first, so Latin-only text reads one

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.files import write_atomically
+from pipeline.core.identity import identity
 from pipeline.core.records import RenderedStatement, Statement
 
 
@@ -97,6 +98,5 @@ def load_rendered(statement: Statement, out_dir: Path, key: RenderKey) -> Render
 
 
 def _identity(path: Path) -> list[int]:
-    """What changes whenever the file's bytes may have (see :func:`load_rendered`)."""
-    info = path.stat()
-    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+    """What changes whenever the file's bytes may have (:mod:`pipeline.core.identity`), as JSON keeps it."""
+    return list(identity(path.stat()))
