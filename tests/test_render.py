@@ -206,7 +206,7 @@ def test_same_input_gives_same_bytes_in_separate_processes(tmp_path, project_dir
         "from pipeline.render import RenderConfig, render_statements\n"
         "folder, out, project, fonts = map(Path, sys.argv[1:5])\n"
         "m, b = folder / 'repro.json', folder / 'repro.txt'\n"
-        "s = Statement('repro', m, b, 'text/plain', json.loads(m.read_text()),\n"
+        "s = Statement('repro', m, b, 'text/plain', m.read_bytes(),\n"
         "              hashlib.sha256(m.read_bytes()).hexdigest(), hashlib.sha256(b.read_bytes()).hexdigest())\n"
         "r, rep = render_statements([s], out, RenderConfig(project / 'templates', fonts, out / 'work'))\n"
         "assert rep.ok, rep.problems\n"

@@ -422,3 +422,29 @@ def test_a_file_that_grows_after_it_is_measured_is_read_on_to_the_limit(tmp_path
     with pytest.raises(files.Unreadable) as refused:
         files.read_file(path, 99, tmp_path)
     assert refused.value.code == "V017"
+
+
+def test_the_summary_later_stages_read_is_the_record_s_own_fields(tmp_path):
+    """Validation hands on the fields the package reads of every statement, parsed
+    once (Statement.summary); they are the record's, and a Statement made without
+    them (as reproduce and the tests make them) parses them from its bytes."""
+    from dataclasses import replace
+
+    from statement_factory import write_statement
+
+    from pipeline.core.records import SUMMARY_FIELDS, Statement
+
+    write_statement(tmp_path / "statements", "sum-1", "Body.\n", title="Résumé", languages=["fr", "en"])
+    write_statement(tmp_path / "statements", "sum-2", "Body.\n", title="Second")
+    statements, report = validate_statements(tmp_path / "statements", SCHEMA)
+    assert report.ok and len(statements) == 2
+    for statement in statements:
+        record = json.loads(statement.metadata_path.read_bytes())
+        assert statement.summary == {key: record.get(key) for key in SUMMARY_FIELDS}
+        assert statement.summary["title"] == {"sum-1": "Résumé", "sum-2": "Second"}[statement.identifier]
+    first = statements[0]
+    assert first.summary["languages"] == ["fr", "en"] and first.summary["rendition_date"] is None
+    made = Statement(first.identifier, first.metadata_path, first.body_path, first.media_type, first.metadata_bytes)
+    assert made.summary == first.summary  # control: the same summary, parsed here
+    other = replace(first, metadata_bytes=statements[1].metadata_bytes, summary=None)
+    assert other.summary["title"] == "Second"  # made from the bytes it is given

@@ -7,7 +7,6 @@ pool of worker processes. Items and problems keep the order of the input.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -30,11 +29,12 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
     """
     checker = checker_fingerprint()
     passed_before = {}
-    alike: dict[str, list] = {}  # equal verdict lists kept once: most PDFs' are the same, and a build keeps them all
+    alike = _Alike()
     for item in rendered:
         if (verdicts := earlier_pass(item, checker)) is not None:
-            passed_before[id(item)] = alike.setdefault(json.dumps(verdicts, sort_keys=True), verdicts)
+            passed_before[id(item)] = alike.one_of(verdicts)
     todo = [item for item in rendered if id(item) not in passed_before]
+    todo_by_identifier = {item.statement.identifier: item for item in todo}
     workers = max(1, min(workers or os.cpu_count() or 1, math.ceil(len(todo) / 8)))
     done, total = len(rendered) - len(todo), len(rendered)
     if progress:
@@ -46,6 +46,8 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
         nonlocal done
         for entry in chunk_report.items:
             done += 1
+            if entry["ok"]:  # kept as each chunk comes: a check stopped half-way keeps what it passed
+                record_passed_check(todo_by_identifier[entry["identifier"]], checker, entry.get("verdicts"))
             if progress:
                 progress(entry["identifier"], done, total)
         return chunk_report
@@ -68,9 +70,25 @@ def check_changed(rendered: Sequence[RenderedStatement], workers: int | None = N
         entry, its_problems = found[identifier]
         items.append({**entry, "checked": "now"})
         problems += its_problems
-        if entry["ok"]:
-            record_passed_check(item, checker, entry.get("verdicts"))
     return StageReport("check", tuple(problems), tuple(items))
+
+
+class _Alike:
+    """Equal verdict lists held once: most PDFs' are the same, and a build keeps
+    them all until packaging. Compared with the last few distinct ones only, so
+    PDFs whose verdicts all differ cost a few comparisons each, not one per PDF."""
+
+    RECENT = 8
+
+    def __init__(self) -> None:
+        self._recent: list[list] = []
+
+    def one_of(self, verdicts: list) -> list:
+        for known in self._recent:
+            if known == verdicts:
+                return known
+        self._recent = [verdicts, *self._recent[:self.RECENT - 1]]
+        return verdicts
 
 
 def _check_now(todo: Sequence[RenderedStatement], workers: int) -> Iterator[StageReport]:

@@ -24,8 +24,7 @@ def index_record(rendered: Sequence[RenderedStatement], withdrawn: Sequence[With
     entries = list(carried)
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         statement = item.statement
-        record = statement.metadata  # parsed once (Statement keeps the bytes)
-        entry = {key: record.get(key) for key in INDEX_FIELDS}
+        entry = {key: statement.summary.get(key) for key in INDEX_FIELDS}  # parsed by validation
         entry["identifier"] = statement.identifier
         entry["files"] = {kind: path for kind, path, _, _ in payload_files(item)}
         entries.append(entry)

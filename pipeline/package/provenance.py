@@ -123,7 +123,7 @@ def _entry(item: RenderedStatement, fingerprint: str) -> dict[str, str]:
         "metadata": f"{folder}/{s.metadata_path.name}", "metadata_sha256": s.metadata_sha256,
         "body": f"{folder}/{s.body_path.name}", "body_sha256": s.body_sha256,
         "media_type": s.media_type, "variant": item.variant, "renderer": fingerprint,
-        "rendition_date": s.metadata.get("rendition_date"),  # the record's own, if any
+        "rendition_date": s.summary["rendition_date"],  # the record's own, if any
         **({"capture": f"{folder}/{s.capture_path.name}", "capture_sha256": s.capture_sha256}
            if s.capture_path is not None else {}),
     }

@@ -123,7 +123,7 @@ def _rendition(name: str, path: Path, where: str, number: int, entry: Any,
                                  f"not the capture {identifier}'s PDF was rendered from (SHA-256 differs)")
         capture = {"capture_path": capture_file, "capture_sha256": str(entry["capture_sha256"]).lower(),
                    "capture_media_type": str(metadata["capture"].get("media_type", ""))}
-    statement = Statement(identifier, files["metadata"], files["body"], entry["media_type"], metadata,
+    statement = Statement(identifier, files["metadata"], files["body"], entry["media_type"], metadata_bytes,
                           entry["metadata_sha256"].lower(), entry["body_sha256"].lower(), **capture)
     return Rendition(statement, files["pdf"], entry["variant"]), None
 

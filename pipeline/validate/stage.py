@@ -25,7 +25,7 @@ from pipeline.statements.body import BodyDecodeError, decode_body, forbidden_con
 from pipeline.core.errors import InputError
 from pipeline.statements.strictjson import parse_accepted, parse_json
 from pipeline.statements.strictjson import short as _short
-from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal
+from pipeline.core.records import BODY_MEDIA_TYPES, Problem, StageReport, Statement, Withdrawal, summary_of
 from pipeline.statements.withdrawals import WITHDRAWALS_NAME, read_withdrawals
 from pipeline.validate.record import (
     identifier_problem, load_validator, metadata_problems, schema_bytes, validator_for,
@@ -242,7 +242,7 @@ def _check_record(
         media_type=BODY_MEDIA_TYPES[body_path.suffix], metadata_bytes=data,
         metadata_sha256=metadata_sha256, body_sha256=body_sha256,
         capture_path=capture.path, capture_media_type=capture.media_type, capture_sha256=capture.sha256,
-        capture_resources=capture.resources,
+        capture_resources=capture.resources, summary=summary_of(metadata),
     )
     return problems, statement, identifier
 
