@@ -21,17 +21,22 @@ from pipeline.core.sources import source_digest
 
 
 def checker_fingerprint() -> str:
-    """Digest of what decides a check verdict: the checking code and its tools
-    (pypdf; pikepdf and the qpdf it is linked with; the validators; pdftotext)."""
+    """Digest of what decides a check verdict: the checking code, the statement
+    and catalogue code and data it expects text by, and its tools (pypdf;
+    pikepdf and the qpdf it is linked with; the validators; pdftotext)."""
     from importlib.metadata import version
 
     import pikepdf
 
     from pipeline.check.validators import validator_versions
+    from pipeline.i18n import catalogues_digest
 
     readers = f"pypdf {version('pypdf')}; pikepdf {pikepdf.__version__} (qpdf {pikepdf.__libqpdf_version__})"
     digest = hashlib.sha256(f"{readers}; {validator_versions()}\n".encode())
-    digest.update(source_digest("check"))
+    # The check's own code, and what it reads statements and labels with: the
+    # body's layout, dates, scripts and the catalogues decide the text it expects.
+    digest.update(source_digest("check", "statements", "i18n"))
+    digest.update(catalogues_digest().encode())
     try:
         pdftotext = subprocess.run(["pdftotext", "-v"], capture_output=True, timeout=30)
         digest.update(pdftotext.stdout + pdftotext.stderr)
