@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pipeline.archive.folder import PackageName, parse_package_name, valid_group
 from pipeline.bagit.manifest import (
-    FileDigest, digest_unbuffered, format_manifest, hash_file, hash_unbuffered, parse_manifest,
+    FileDigest, format_manifest, hash_file, hash_stream, hash_unbuffered, parse_manifest,
 )
 from pipeline.bagit.fetch import parse_fetch
 from pipeline.bagit.paths import decode_path, encode_path, unsafe_reason
@@ -69,7 +69,7 @@ def test_hash_file_reads_once_for_all_algorithms(tmp_path):
                               for alg in ("md5", "sha256", "sha512")}
 
 
-def test_unbuffered_hashing_into_one_reused_buffer_sees_only_each_files_own_bytes(tmp_path):
+def test_hashing_into_one_reused_buffer_sees_only_each_files_own_bytes(tmp_path):
     # verify's path: one buffer per thread, reused; a smaller file after a larger one
     # must not be hashed with the larger one's leftover bytes, nor an empty file with any
     big = bytes(range(256)) * 9000  # > 2 chunks
@@ -77,10 +77,13 @@ def test_unbuffered_hashing_into_one_reused_buffer_sees_only_each_files_own_byte
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     for name, data in files.items():
-        with open(tmp_path / name, "rb", buffering=0) as stream:
-            digest = digest_unbuffered(stream, ["sha512", "sha256", "sha256"])
-        assert digest == FileDigest(len(data), {alg: hashlib.new(alg, data).hexdigest()
-                                                for alg in ("sha256", "sha512")}), name
+        for buffering in (0, -1):  # unbuffered (verify) and buffered (packaging, checks) alike
+            copied = bytearray()
+            with open(tmp_path / name, "rb", buffering=buffering) as stream:
+                digest = hash_stream(stream, ["sha512", "sha256", "sha256"], copied.extend)
+            assert digest == FileDigest(len(data), {alg: hashlib.new(alg, data).hexdigest()
+                                                    for alg in ("sha256", "sha512")}), name
+            assert copied == data, name  # the sink (a copy made while hashing) gets exactly the bytes
     with open(tmp_path / "flipped", "rb", buffering=0) as stream:  # control: one byte apart, another digest
         assert hash_unbuffered(stream, ["sha256"]) != (1000, (hashlib.sha256(big[:1000]).hexdigest(),))
 

@@ -40,4 +40,8 @@ def test_equal_verdict_lists_are_held_once_and_different_ones_apart() -> None:
     assert alike.one_of(c) is c  # control: a different list is its own
     many = [[{"n": n}] for n in range(runner._Alike.RECENT + 2)]
     assert all(alike.one_of(v) is v for v in many)
-    assert alike.one_of([{"validator": "x", "ok": True}]) == a  # long gone from the recent ones: equal, not lost
+    again = [{"validator": "x", "ok": True}]
+    held = alike.one_of(again)
+    assert held == a  # equal, not lost
+    assert held is again  # a is long gone from the recent ones: held anew, not searched for
+    assert alike.one_of([{"validator": "x", "ok": True}]) is again  # and now it is the one held

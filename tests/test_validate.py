@@ -448,3 +448,31 @@ def test_the_summary_later_stages_read_is_the_record_s_own_fields(tmp_path):
     assert made.summary == first.summary  # control: the same summary, parsed here
     other = replace(first, metadata_bytes=statements[1].metadata_bytes, summary=None)
     assert other.summary["title"] == "Second"  # made from the bytes it is given
+
+
+_SEGMENT = st.text(alphabet=st.sampled_from("ab.é_-x"), min_size=1, max_size=6).filter(lambda s: s != ".")
+
+
+@given(st.lists(_SEGMENT, min_size=1, max_size=4))
+def test_a_file_s_stem_and_suffix_are_split_as_pathlib_splits_them(segments):
+    """Validate groups files by their path without the suffix, as text
+    (stage._split_suffix): it must split exactly as PurePath does, or a body
+    would be paired with another record's metadata, or with none."""
+    from pathlib import PurePosixPath
+
+    from pipeline.validate.stage import _split_suffix
+
+    relative = "/".join(segments)
+    path = PurePosixPath(relative)
+    assert str(path) == relative  # the paths validate sees are already normal
+    stem, suffix = _split_suffix(relative)
+    assert suffix == path.suffix
+    assert stem == (str(path.with_suffix("")) if path.suffix else relative)
+
+
+def test_suffix_splitting_examples():
+    from pipeline.validate.stage import _split_suffix
+
+    assert _split_suffix("2019/a.b.json") == ("2019/a.b", ".json")
+    assert _split_suffix("x.d/readme") == ("x.d/readme", "")  # a dot in a folder is no suffix
+    assert _split_suffix(".hidden") == (".hidden", "") and _split_suffix("trailing.") == ("trailing.", "")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from pipeline.bagit.findings import Findings
 from pipeline.bagit.completeness import Manifest
-from pipeline.bagit.manifest import FileDigest, digest_unbuffered
+from pipeline.bagit.manifest import FileDigest, hash_stream
 
 if TYPE_CHECKING:
     from pipeline.bagit.shared_digests import SharedDigests
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def hash_in_bag(root: Path, path: str, algorithms: Sequence[str]) -> FileDigest:
     fd = os.open(root / path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb", buffering=0) as stream:
-        return digest_unbuffered(stream, algorithms)
+        return hash_stream(stream, algorithms)
 
 
 def check_digests(root: Path, manifests: Sequence[Manifest], present: Mapping[str, int],

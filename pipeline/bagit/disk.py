@@ -14,8 +14,6 @@ from typing import Callable, Mapping
 
 from pipeline.core.identity import Identity, identity
 
-#: (device, inode, size, modification and change times in ns): a file object as it was when seen.
-
 
 @dataclass(frozen=True)
 class BagTree:

@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 from pipeline.core.identity import Identity
 from pipeline.core.identity import identity as _identity
-from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, FileDigest, digest_unbuffered, hash_unbuffered
+from pipeline.bagit.manifest import WRITTEN_ALGORITHMS, FileDigest, hash_stream, hash_unbuffered
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 T = TypeVar("T")
@@ -132,7 +132,7 @@ class SharedDigests:
                 self._collect(batch)
             if (known := self._known.get(identity)) is not None and wanted <= known.digests.keys():
                 return _only(known, wanted)
-            digest = digest_unbuffered(stream, wanted)
+            digest = hash_stream(stream, wanted)
         self._remember(identity, digest)
         return digest
 

@@ -111,10 +111,11 @@ class _BytesReader:
     def __init__(self, data: bytes):
         self._view, self._pos = memoryview(data), 0
 
-    def read(self, size: int) -> bytes:
-        chunk = bytes(self._view[self._pos:self._pos + size])
+    def readinto(self, buffer: memoryview) -> int:
+        chunk = self._view[self._pos:self._pos + len(buffer)]
+        buffer[:len(chunk)] = chunk
         self._pos += len(chunk)
-        return chunk
+        return len(chunk)
 
 
 def write_bag(

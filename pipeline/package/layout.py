@@ -24,8 +24,8 @@ def index_record(rendered: Sequence[RenderedStatement], withdrawn: Sequence[With
     entries = list(carried)
     for item in sorted(rendered, key=lambda r: r.statement.identifier):
         statement = item.statement
-        entry = {key: statement.summary.get(key) for key in INDEX_FIELDS}  # parsed by validation
-        entry["identifier"] = statement.identifier
+        # the record's fields as validation parsed them (a field not kept is a KeyError, never a silent None)
+        entry = {key: statement.identifier if key == "identifier" else statement.summary[key] for key in INDEX_FIELDS}
         entry["files"] = {kind: path for kind, path, _, _ in payload_files(item)}
         entries.append(entry)
     entries.sort(key=lambda entry: entry["identifier"])

@@ -173,8 +173,8 @@ def _split_suffix(relative: str) -> tuple[str, str]:
 def _kind_of(relative: str, stem: str, suffix: str) -> str:
     """metadata, body, ignored (a README, the withdrawals file, a capture), wrong case, or other;
     *relative* is the path inside the statements folder, *stem* the same without *suffix*."""
-    folders, _, name = relative.rpartition("/")
-    if stem[len(folders) + 1 if folders else 0:].lower() in _IGNORED_STEMS or relative == WITHDRAWALS_NAME:
+    folders, _, name_stem = stem.rpartition("/")
+    if name_stem.lower() in _IGNORED_STEMS or relative == WITHDRAWALS_NAME:
         return "ignored"
     if stem.endswith(".capture") or any(p.endswith(".capture_files") for p in folders.split("/")):
         # <id>.capture.html (or .txt), <id>.capture_files/…: an imported statement's capture, checked with it
