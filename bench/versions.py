@@ -16,7 +16,8 @@ changed per version, twice — sharing unchanged files (the default) and with
 
 With ``--one-package N`` (issue 15, item 4): one package of N statements,
 ``verify`` with 1 and 2 workers against ``sha256sum``+``sha512sum`` (in chunks
-of 2,000 paths) and bagit-python's ``validate(processes=2)``, side by side;
+of 2,000 paths), bagit-python's ``validate(processes=2)`` and hashing alone in
+1 and 2 processes (``hash_ceiling.py``: what two cores give here), side by side;
 with ``--rss-n A B``: the peak RSS of ``python -m pipeline verify`` of one
 package of A and of B statements (each in its own child process).
 
@@ -185,7 +186,15 @@ def bench_one_package(work: Path, n: int, rounds: int, pdfs: list[bytes]) -> lis
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu[workers].append((0.0, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
 
-    contenders = {"one": lambda: verified(1), "two": lambda: verified(2), "coreutils": coreutils}
+    listing = work / f"one-{n}" / "payload-files.txt"
+    listing.write_text("".join(f"{f}\n" for f in files), encoding="utf-8")
+
+    def hashing_alone(processes: int) -> None:  # the machine's ceiling (bench/hash_ceiling.py)
+        subprocess.run([sys.executable, str(PROJECT / "bench" / "hash_ceiling.py"), str(listing), str(processes)],
+                       check=True)
+
+    contenders = {"one": lambda: verified(1), "two": lambda: verified(2), "coreutils": coreutils,
+                  "hash1": lambda: hashing_alone(1), "hash2": lambda: hashing_alone(2)}
     try:
         import bagit
         contenders["bagit"] = lambda: bagit.Bag(str(bag)).validate(processes=2)
@@ -198,12 +207,24 @@ def bench_one_package(work: Path, n: int, rounds: int, pdfs: list[bytes]) -> lis
             f"| {secs(times['one'])} | |",
             f"| 4 | `python -m pipeline verify --workers 2`, the same | {secs(times['two'])} | speed-up vs 1 worker: "
             f"{ratio(times, 'one', 'two')} (goal ≥ 1.8); {cpu_split(cpu)} |",
+            f"| 4 | hashing alone (SHA-256 + SHA-512 of the same files in Python, nothing else: "
+            f"`bench/hash_ceiling.py`), 1 process | {secs(times['hash1'])} | |",
+            f"| 4 | hashing alone, 2 processes | {secs(times['hash2'])} | speed-up vs 1 process: "
+            f"{ratio(times, 'hash1', 'hash2')}: what 2 cores give pure hashing on this machine, "
+            f"the ceiling for verify's speed-up; verify's speed-up as a share of it: {share_of_ceiling(times)} |",
             f"| 4 | `sha256sum` + `sha512sum` over the same payload files | {secs(times['coreutils'])} | verify "
             f"(2 workers) vs coreutils: {ratio(times, 'coreutils', 'two')}; 1 worker: {ratio(times, 'coreutils', 'one')} |"]
     if "bagit" in times:
         rows.append(f"| 4 | bagit-python `Bag(path).validate(processes=2)` | {secs(times['bagit'])} | verify "
                     f"(2 workers) vs bagit-python: {ratio(times, 'bagit', 'two')} |")
     return rows
+
+
+def share_of_ceiling(times: dict[str, list[float]]) -> str:
+    """verify's 2-worker speed-up over the speed-up of hashing alone, round by round."""
+    shares = [(one / two) / (h1 / h2) for one, two, h1, h2 in
+              zip(times["one"], times["two"], times["hash1"], times["hash2"])]
+    return f"{statistics.median(shares):.0%} (rounds: {', '.join(f'{x:.0%}' for x in shares)})"
 
 
 def cpu_split(cpu: dict[int, list[tuple[float, float]]]) -> str:

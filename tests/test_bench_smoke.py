@@ -30,5 +30,6 @@ def test_versions_bench_smoke_runs_and_reports_every_measure(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     for measure in ("copies (`--no-share`)", "sharing unchanged files", "`verify --workers 2`", "`verify --due 90d`",
-                    "one package of 20 statements", "`sha256sum` + `sha512sum`", "peak RSS of `python -m pipeline verify"):
+                    "one package of 20 statements", "`sha256sum` + `sha512sum`", "peak RSS of `python -m pipeline verify",
+                    "hashing alone, 2 processes", "as a share of it"):
         assert measure in done.stdout, measure

@@ -1,0 +1,53 @@
+"""The machine's own ceiling for parallel verify: hashing alone, in 1 and in N processes.
+
+    python bench/hash_ceiling.py FILE-LIST PROCESSES
+
+Reads the paths in FILE-LIST (one a line) and computes SHA-256 and SHA-512 of
+each (what a package's two manifests need), with nothing else: no listing,
+no manifest, no comparison. With PROCESSES > 1 the list is split in that many
+interleaved shares, each hashed in a forked process. ``bench/versions.py
+--one-package`` runs it beside ``verify --workers 1`` and ``--workers 2`` in
+the same rounds: on a machine whose two cores do not give twice the hashing
+(shared caches, memory bandwidth, a neighbour on the host), the ratio of 2
+processes to 1 here is the bound that ``verify``'s speed-up is measured
+against, not 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from multiprocessing import get_context
+
+_BUFFER = bytearray(1 << 20)
+
+
+def hash_files(paths: list[str]) -> int:
+    view = memoryview(_BUFFER)
+    total = 0
+    for path in paths:
+        sha256, sha512 = hashlib.sha256(), hashlib.sha512()
+        with open(path, "rb", buffering=0) as stream:
+            while count := stream.readinto(_BUFFER):
+                sha256.update(view[:count])
+                sha512.update(view[:count])
+                total += count
+        sha256.hexdigest(), sha512.hexdigest()
+    return total
+
+
+def main(argv: list[str]) -> int:
+    listing, processes = argv[0], int(argv[1])
+    with open(listing, encoding="utf-8") as lines:
+        paths = lines.read().splitlines()
+    if processes <= 1:
+        hash_files(paths)
+        return 0
+    with get_context("fork").Pool(processes) as pool:
+        pool.map(hash_files, [paths[k::processes] for k in range(processes)])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
