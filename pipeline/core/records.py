@@ -256,7 +256,7 @@ class RenditionFacts:
 
     software_agent: str
     weasyprint: str
-    text_stack: str  # Pango version; HarfBuzz subsetter present or not
+    text_stack: str  # Pango, HarfBuzz and fontconfig versions; HarfBuzz subsetter and vector library present or not
     fonts_fingerprint: str
     fonts: tuple[tuple[str, str, str], ...]
     templates_digest: str

@@ -21,7 +21,7 @@ _OUTCOMES = {"reproduced": "success", "differs": "failure", "cannot reproduce he
 
 def reproduction_events(reproductions: Sequence[Reproduction], renderer_versions: Sequence[str],
                         when: dt.datetime) -> list[EventDraft]:
-    """*renderer_versions*: e.g. ``("WeasyPrint 70.0", "pango 15012; hb-subset yes")``."""
+    """*renderer_versions*: e.g. ``("WeasyPrint 70.0", "pango 15012; harfbuzz 6.0.0; fontconfig 21401; hb-subset yes; hb-vector no")``."""
     agents = (software_agent(), *(Link("software", v, AGENT_ROLE_EXECUTING) for v in renderer_versions))
     return [
         EventDraft("fixity check", when, _OUTCOMES[r.outcome],

@@ -36,11 +36,14 @@ renditions.json   For every statement: its PDF, the SHA-256 of the PDF, of the
                   PDF/A variant, and "renderer": the SHA-256 (hex) of the lines
                   in renderer.fingerprint_inputs joined by a newline (UTF-8).
                   Those lines are: the pipeline's name and version; the
-                  WeasyPrint version; the Pango version and whether HarfBuzz's
-                  subsetter was present; the SHA-256 of the font list (each
-                  line "file:sha256" and a newline, in lock order); the
-                  templates digest; "catalogues " and the catalogues digest;
-                  whether PDFs were left uncompressed.
+                  WeasyPrint version; the text stack (the versions of Pango,
+                  HarfBuzz and fontconfig, and whether HarfBuzz's subsetter
+                  and vector library were present); the SHA-256 of the font
+                  list (each line "file:sha256" and a newline, in lock
+                  order); the templates digest; "catalogues " and the
+                  catalogues digest; whether PDFs were left uncompressed
+                  ("True" or "False"); "rendition date " and the run's
+                  rendition date (or "None").
                   A folder digest is the SHA-256 over, for each file in path
                   order: its path inside the folder, a zero byte, and the
                   32-byte SHA-256 of its bytes (catalogues: *.po files only).

@@ -14,9 +14,13 @@ its C declarations and searches for its libraries), so the versions are
 read here as the dynamic linker finds them: WeasyPrint's version from its
 distribution's metadata, Pango's by calling ``pango_version()`` in the
 ``libpango-1.0.so.0`` that WeasyPrint's own name search arrives at on Linux,
-HarfBuzz's subsetter by loading ``libharfbuzz-subset.so.0`` as WeasyPrint
-does. Elsewhere, or if WeasyPrint is loaded anyway, WeasyPrint's own ``ffi``
-answers. ``tests/test_render_fingerprint.py`` holds both ways equal.
+HarfBuzz's subsetter and vector libraries by loading them by the names
+WeasyPrint loads them by. Elsewhere, or if WeasyPrint is loaded anyway,
+WeasyPrint's own ``ffi`` answers for Pango and those two. HarfBuzz's and
+fontconfig's versions, which WeasyPrint's ``ffi`` does not declare, are asked
+of the same libraries (by the names WeasyPrint loads them by; once loaded, a
+library's name gives the library already in the process).
+``tests/test_render_fingerprint.py`` holds both ways equal.
 """
 
 from __future__ import annotations
@@ -61,15 +65,45 @@ def _templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _stack_line(pango_version: int, subsetter: bool) -> str:
-    return f"pango {pango_version}; hb-subset {'yes' if subsetter else 'no'}"
+#: The names WeasyPrint 70 loads each library by (weasyprint/text/ffi.py), in its order.
+_HARFBUZZ = ("libharfbuzz-0", "harfbuzz", "harfbuzz-0.0", "libharfbuzz.so.0", "libharfbuzz.0.dylib",
+             "libharfbuzz-0.dll")
+_FONTCONFIG = ("libfontconfig-1", "fontconfig-1", "fontconfig", "libfontconfig.so.1", "libfontconfig.1.dylib",
+               "libfontconfig-1.dll")
+_HARFBUZZ_SUBSET = "libharfbuzz-subset.so.0"
+_HARFBUZZ_VECTOR = "libharfbuzz-vector.so.0"
+
+
+def _load(*names: str) -> ctypes.CDLL | None:
+    for name in names:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def _shaping_versions() -> str:
+    """HarfBuzz's version (it shapes the text, so it decides glyphs and positions) and
+    fontconfig's (it matches the pinned fonts to the styles asked for)."""
+    harfbuzz, fontconfig = _load(*_HARFBUZZ), _load(*_FONTCONFIG)
+    if harfbuzz is None or fontconfig is None:
+        return "harfbuzz ?; fontconfig ?"  # WeasyPrint cannot load either: it says so when it loads
+    harfbuzz.hb_version_string.restype = ctypes.c_char_p
+    fontconfig.FcGetVersion.restype = ctypes.c_int
+    return f"harfbuzz {harfbuzz.hb_version_string().decode('ascii')}; fontconfig {fontconfig.FcGetVersion()}"
+
+
+def _stack_line(pango_version: int, subsetter: bool, vector: bool) -> str:
+    return (f"pango {pango_version}; {_shaping_versions()}; hb-subset {'yes' if subsetter else 'no'}; "
+            f"hb-vector {'yes' if vector else 'no'}")
 
 
 def text_stack_by_weasyprint() -> str:
     """The text stack as WeasyPrint's own ``ffi`` loaded it (imports WeasyPrint)."""
-    from weasyprint.text.ffi import harfbuzz_subset, pango
+    from weasyprint.text.ffi import harfbuzz_subset, harfbuzz_vector, pango
 
-    return _stack_line(pango.pango_version(), harfbuzz_subset is not None)
+    return _stack_line(pango.pango_version(), harfbuzz_subset is not None, harfbuzz_vector is not None)
 
 
 def text_stack_by_linker() -> str | None:
@@ -82,19 +116,18 @@ def text_stack_by_linker() -> str | None:
     except OSError:
         return None  # WeasyPrint will say what is missing when it loads
     pango.pango_version.restype = ctypes.c_int
-    try:
-        ctypes.CDLL("libharfbuzz-subset.so.0")
-        subsetter = True
-    except OSError:
-        subsetter = False
-    return _stack_line(pango.pango_version(), subsetter)
+    return _stack_line(pango.pango_version(), _load(_HARFBUZZ_SUBSET) is not None,
+                       _load(_HARFBUZZ_VECTOR) is not None)
 
 
 def text_stack() -> str:
-    """The C libraries that shape and subset text, which also decide the bytes.
+    """The C libraries that lay out, shape and subset text, which also decide the bytes.
 
-    Pango's version, and whether HarfBuzz's subsetter is loaded (without it
-    WeasyPrint subsets with fontTools: other bytes).
+    Pango's, HarfBuzz's and fontconfig's versions; whether HarfBuzz's subsetter
+    is loaded (without it WeasyPrint subsets with fontTools: other bytes) and
+    its vector library (with it, colour glyphs are drawn as SVG: other bytes).
+    A Dask worker on another machine with another HarfBuzz therefore has
+    another fingerprint, and its results are refused (pipeline.render.executors).
     """
     if "weasyprint.text.ffi" not in sys.modules and (line := text_stack_by_linker()) is not None:
         return line

@@ -17,7 +17,7 @@ from pipeline.reproduce.compare import extracted_text, first_difference
 from pipeline.reproduce.plan import Rendition, ReproductionPlan
 
 _SIMPLE = (("software", "software_agent", "pipeline"), ("weasyprint", "weasyprint", "WeasyPrint"),
-           ("text_stack", "text_stack", "text stack (Pango; HarfBuzz subsetter)"),
+           ("text_stack", "text_stack", "text stack (Pango, HarfBuzz, fontconfig)"),
            ("templates_digest", "templates_digest", "templates digest"),
            ("catalogues_digest", "catalogues_digest", "message catalogues digest"))
 
