@@ -330,3 +330,21 @@ def test_a_spent_budget_with_two_workers_stops_after_one_round(archive):
     assert [p.name for p in result.packages] == [v1, v3] and result.ok  # one package per worker
     everything = verify_archive(archive, only=(v3, v1, v2), keep_going=lambda: True, workers=2)
     assert everything == verify_archive(archive)  # positive control: a budget not spent checks all
+
+
+def test_verify_hashes_with_one_worker_per_core_unless_told(archive, monkeypatch):
+    import pipeline.verify
+
+    asked = []
+    real = pipeline.verify.verify_archive
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.verify, "verify_archive", recording)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert cli(archive)[0] == 0 and asked == [3]  # the default, as the other stages: one per core
+    assert cli(archive, "--workers", "1")[0] == 0 and asked == [3, 1]  # control: as told
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # cores unknown: one
+    assert cli(archive)[0] == 0 and asked == [3, 1, 1]

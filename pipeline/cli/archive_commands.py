@@ -42,7 +42,7 @@ def run_verify(run: Run) -> None:
 
     selection = due_selection(run, lambda: _package_names(args.archive))  # --due, --budget
     seals = seal_check_for(run)  # every seal present; --require-seal
-    workers = args.verify_workers or 1
+    workers = args.verify_workers or os.cpu_count() or 1  # as every stage: one per core
     with _log_check_aside(args.archive, mode == "full" and workers > 1 and selection is None) as log_check:
         with run.task("verify", None) as task:
             result = verify_archive(args.archive, mode=mode, sidecar_check=seals, workers=workers,

@@ -31,7 +31,8 @@ def _period(text: str) -> str:
 
 def add_schedule_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("--workers", dest="verify_workers", type=parse_workers, default=None,
-                        help="worker processes for hashing (default: 1; the result is the same), and with "
+                        help="processes for hashing (default: one per core; the result is the same as with "
+                             "1; with --budget, packages go out in rounds of one per worker), and with "
                              "--reproduce for rendering (default: one per core)")
     verify.add_argument("--due", type=_period, metavar="PERIOD",
                         help="check in full, oldest first, only the packages whose last full fixity "
