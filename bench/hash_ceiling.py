@@ -3,8 +3,9 @@
     python bench/hash_ceiling.py FILE-LIST PROCESSES
 
 Reads the paths in FILE-LIST (one a line) and computes SHA-256 and SHA-512 of
-each (what a package's two manifests need), with nothing else: no listing,
-no manifest, no comparison. With PROCESSES > 1 the list is split in that many
+each (what a package's two manifests need) with verify's own hashing loop
+(``pipeline.bagit.manifest.hash_unbuffered``), and nothing else: no listing,
+no identity, no manifest, no comparison. With PROCESSES > 1 the list is split in that many
 interleaved shares, each hashed in a forked process. ``bench/versions.py
 --one-package`` runs it beside ``verify --workers 1`` and ``--workers 2`` in
 the same rounds: on a machine whose two cores do not give twice the hashing
@@ -15,25 +16,22 @@ against, not 2.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from multiprocessing import get_context
+from pathlib import Path
 
-_BUFFER = bytearray(1 << 20)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.bagit.manifest import hash_unbuffered  # noqa: E402  (verify's own hashing loop)
 
 
 def hash_files(paths: list[str]) -> int:
-    view = memoryview(_BUFFER)
+    """Bytes read; each file opened as verify's hashing processes open it, hashed by the same loop."""
     total = 0
     for path in paths:
-        sha256, sha512 = hashlib.sha256(), hashlib.sha512()
-        with open(path, "rb", buffering=0) as stream:
-            while count := stream.readinto(_BUFFER):
-                sha256.update(view[:count])
-                sha512.update(view[:count])
-                total += count
-        sha256.hexdigest(), sha512.hexdigest()
+        with os.fdopen(os.open(path, os.O_RDONLY), "rb", buffering=0) as stream:
+            total += hash_unbuffered(stream, ("sha256", "sha512"))[0]
     return total
 
 

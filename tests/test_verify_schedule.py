@@ -344,7 +344,10 @@ def test_verify_hashes_with_one_worker_per_core_unless_told(archive, monkeypatch
 
     monkeypatch.setattr(pipeline.verify, "verify_archive", recording)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    assert cli(archive)[0] == 0 and asked == [3]  # the default, as the other stages: one per core
-    assert cli(archive, "--workers", "1")[0] == 0 and asked == [3, 1]  # control: as told
+    by_default = cli(archive, "--json")
+    assert by_default[0] == 0 and asked == [3]  # the default, as the other stages: one per core
+    alone = cli(archive, "--workers", "1", "--json")
+    assert alone[0] == 0 and asked == [3, 1]  # control: as told
+    assert by_default == alone  # the same report, whatever the number
     monkeypatch.setattr(os, "cpu_count", lambda: None)  # cores unknown: one
     assert cli(archive)[0] == 0 and asked == [3, 1, 1]
